@@ -1,0 +1,41 @@
+# Two commands: `make lab` (open the lecture) and `make test` (run every test).
+# Both create .venv when missing or stale and install the pinned dependencies.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_NB := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=900
+
+.PHONY: setup lab test unit notebooks bench lint slides clean
+
+setup: $(STAMP)
+	@$(BIN)/python -m lecture_helpers.prepare
+
+# Reinstall when pyproject.toml changes or the venv's interpreter no longer runs.
+$(STAMP): pyproject.toml
+	@if ! $(BIN)/python -c "import sys" >/dev/null 2>&1; then \
+	  echo "creating $(VENV)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps catsordogs==0.0.9
+	@touch $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+test: setup
+	$(BIN)/python -m pytest tests notebooks $(PYTEST_NB)
+
+unit: setup
+	$(BIN)/python -m pytest tests
+
+notebooks: setup
+	$(BIN)/python -m pytest notebooks $(PYTEST_NB)
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+lint: setup
+	$(BIN)/ruff check lecture_helpers tests benchmarks scripts
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,49 @@
+"""Helpers for the lecture "Visualizing ConvNets".  Use as ``import lecture_helpers as lh``.
+
+Importing this package imports TensorFlow once, with its start-up log lines silenced.
+"""
+
+from . import _quiet  # noqa: F401  (must come first: silences TensorFlow's import)
+from .assets import ASSETS, AssetError, asset_path, cache_dir
+from .classes import class_index, find_class, imagenet_class_names
+from .images import (
+    SAMPLE_IMAGES,
+    load_image,
+    prepare_image_for_display,
+    resize_image,
+    sample_image,
+)
+from .torch_reader import UnsafeCheckpointError, read_legacy_checkpoint
+from .zoo import (
+    ZooModel,
+    clear_model_cache,
+    get_layer,
+    lecture_small_convnet,
+    list_models,
+    load_model,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ASSETS",
+    "AssetError",
+    "SAMPLE_IMAGES",
+    "UnsafeCheckpointError",
+    "ZooModel",
+    "asset_path",
+    "cache_dir",
+    "class_index",
+    "clear_model_cache",
+    "find_class",
+    "get_layer",
+    "imagenet_class_names",
+    "lecture_small_convnet",
+    "list_models",
+    "load_image",
+    "load_model",
+    "prepare_image_for_display",
+    "read_legacy_checkpoint",
+    "resize_image",
+    "sample_image",
+]

@@ -1,0 +1,180 @@
+"""Loading images (path, URL, PIL image or array) and preparing arrays for display."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+# The sample photos in data/ (written by scripts/make_sample_images.py).
+SAMPLE_IMAGES = {
+    "cat": "chelsea.png",
+    "coffee": "coffee.png",
+    "rocket": "rocket.png",
+    "astronaut": "astronaut.png",
+    "kitten": "kitten.png",
+    "dog": "dog.png",
+    "cat_dog": "cat_dog.png",
+}
+
+
+def _to_uint8_rgb(array: np.ndarray, what: str) -> np.ndarray:
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{what} must be a numpy array, got {type(array).__name__}")
+    if array.ndim == 2:
+        array = array[..., None]
+    if array.ndim != 3:
+        raise ValueError(
+            f"{what} has shape {array.shape}: an image is HxW (grayscale) or HxWxC with "
+            "C in 1, 3, 4. For a batch, pass one image at a time (e.g. images[0])."
+        )
+    if array.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            f"{what} has {array.shape[-1]} channels (shape {array.shape}); expected 1, 3 or 4 "
+            "(channels last)."
+        )
+    if array.dtype == np.uint8:
+        out = array
+    elif np.issubdtype(array.dtype, np.floating):
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{what} contains NaN or infinite values")
+        lo, hi = float(array.min()), float(array.max())
+        if lo < 0.0 or hi > 255.0:
+            raise ValueError(
+                f"{what} is a float array with values in [{lo:.3g}, {hi:.3g}]; expected [0, 1] "
+                "or [0, 255]. Use lh.prepare_image_for_display(x) to rescale arbitrary values."
+            )
+        scale = 255.0 if hi <= 1.0 else 1.0
+        out = np.clip(np.round(array * scale), 0, 255).astype(np.uint8)
+    else:
+        raise TypeError(
+            f"{what} has dtype {array.dtype}; expected uint8 (0-255) or float (0-1 or 0-255)"
+        )
+    if out.shape[-1] == 1:
+        out = np.repeat(out, 3, axis=-1)
+    elif out.shape[-1] == 4:
+        out = out[..., :3]
+    return np.ascontiguousarray(out)
+
+
+def _open_pil(source: Any) -> Image.Image:
+    if isinstance(source, Image.Image):
+        return source
+    if isinstance(source, bytes | bytearray):
+        try:
+            return Image.open(io.BytesIO(source))
+        except UnidentifiedImageError as exc:
+            raise ValueError("the bytes given are not an image (PNG, JPEG, ...)") from exc
+    text = str(source)
+    if text.startswith(("http://", "https://")):
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(text, timeout=20) as response:  # noqa: S310
+                data = response.read()
+        except OSError as exc:
+            raise ConnectionError(
+                f"could not download {text} ({exc}). Offline? Use a local file or one of "
+                f"the sample photos: lh.sample_image('cat'), names {sorted(SAMPLE_IMAGES)}."
+            ) from exc
+        return _open_pil(data)
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"image file not found: {path}. Check the path (relative paths start at "
+            f"{Path.cwd()}), or use a sample photo: lh.sample_image('cat')."
+        )
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not an image file")
+    try:
+        image = Image.open(path)
+        image.load()
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(
+            f"{path} is not an image file that PIL can read (PNG, JPEG, BMP, ...): {exc}"
+        ) from exc
+    return image
+
+
+def load_image(source: Any, size: int | tuple[int, int] | None = None) -> np.ndarray:
+    """Load an image as uint8 RGB (H, W, 3).
+
+    ``source`` is a path, an http(s) URL (needs internet), a PIL image, raw bytes or an
+    array (HxW, HxWx1, HxWx3 or HxWx4; uint8, or float in [0, 1] / [0, 255]).
+    ``size`` resizes: an int for a square, or ``(height, width)``.
+    """
+    if isinstance(source, np.ndarray):
+        image = _to_uint8_rgb(source, "image array")
+    else:
+        if not isinstance(source, str | Path | Image.Image | bytes | bytearray):
+            raise TypeError(
+                f"cannot load an image from {type(source).__name__}: pass a path, a URL, "
+                "a PIL image, bytes or a numpy array"
+            )
+        pil = _open_pil(source)
+        if pil.mode in ("RGBA", "LA", "P"):
+            pil = pil.convert("RGBA")
+            background = Image.new("RGBA", pil.size, (255, 255, 255, 255))
+            pil = Image.alpha_composite(background, pil)
+        image = np.asarray(pil.convert("RGB"), dtype=np.uint8)
+    if size is not None:
+        image = resize_image(image, size)
+    return image
+
+
+def resize_image(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """Resize a uint8 RGB image to ``size`` (int or (height, width)) with bilinear filtering."""
+    height, width = (size, size) if isinstance(size, int) else size
+    if height <= 0 or width <= 0:
+        raise ValueError(f"size must be positive, got {size}")
+    if image.shape[:2] == (height, width):
+        return image
+    pil = Image.fromarray(image).resize((width, height), Image.Resampling.BILINEAR)
+    return np.asarray(pil, dtype=np.uint8)
+
+
+def sample_image(name: str, size: int | tuple[int, int] | None = None) -> np.ndarray:
+    """Load one of the sample photos in ``data/`` by name (see ``lh.SAMPLE_IMAGES``)."""
+    if name not in SAMPLE_IMAGES:
+        raise KeyError(f"unknown sample image {name!r}; choose one of {sorted(SAMPLE_IMAGES)}")
+    path = DATA_DIR / SAMPLE_IMAGES[name]
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing; recreate the sample photos with "
+            "`python scripts/make_sample_images.py` (make setup does it)."
+        )
+    return load_image(path, size)
+
+
+def prepare_image_for_display(x: Any, norm: str = "max") -> np.ndarray:
+    """Turn a float array of any range into uint8 for display, as on the slide.
+
+    ``norm``: ``"max"`` divides by the largest absolute value (negatives clipped),
+    ``"minmax"`` maps [min, max] to [0, 255], ``"std"`` centres on 0.5 with 0.15 per
+    standard deviation (the Deep Learning with Python recipe). A leading batch axis of
+    size 1 is dropped. A constant array gives zeros, never NaN.
+    """
+    array = np.asarray(x, dtype=np.float64)
+    if array.ndim == 4 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim not in (2, 3):
+        raise ValueError(f"expected an image (HxW or HxWxC), got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError("the array contains NaN or infinite values")
+    if norm == "max":
+        peak = np.abs(array).max()
+        out = np.clip(array, 0, None) / peak if peak > 0 else np.zeros_like(array)
+    elif norm == "minmax":
+        lo, hi = array.min(), array.max()
+        out = (array - lo) / (hi - lo) if hi > lo else np.zeros_like(array)
+    elif norm == "std":
+        std = array.std()
+        out = (array - array.mean()) / std * 0.15 + 0.5 if std > 0 else np.zeros_like(array)
+    else:
+        raise ValueError(f"unknown norm {norm!r}; choose 'max', 'minmax' or 'std'")
+    return (np.clip(out, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
