@@ -23,7 +23,30 @@ from .zoo import (
     load_model,
 )
 
+from .notebook import seed_everything, setup_notebook
+
 __version__ = "0.1.0"
+
+# Public names of the topic modules, imported on first use (``lh.grad_cam`` → cam.py).
+# One entry per name: "name": "module".
+_LAZY_EXPORTS: dict[str, str] = {
+    "widgets": "widgets",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY_EXPORTS:
+        import importlib
+
+        module = importlib.import_module(f".{_LAZY_EXPORTS[name]}", __name__)
+        value = module if name == _LAZY_EXPORTS[name] else getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lecture_helpers' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_EXPORTS))
 
 __all__ = [
     "ASSETS",
@@ -46,4 +69,6 @@ __all__ = [
     "read_legacy_checkpoint",
     "resize_image",
     "sample_image",
+    "seed_everything",
+    "setup_notebook",
 ]
