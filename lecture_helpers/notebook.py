@@ -43,3 +43,16 @@ def setup_notebook(seed: int = 0, dpi: int = 72) -> None:
             "svg.hashsalt": "lecture",  # deterministic SVG ids if SVG output is used
         }
     )
+
+
+# The first code cell of every notebook, verbatim (tests/test_notebook_hygiene.py checks it).
+SETUP_CELL = '''# Setup (the same in every notebook). On Colab this installs the helpers; locally `make lab` did.
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q "lecture-helpers @ git+https://github.com/visualizing-convnets/lecture.git"
+    %pip install -q --no-deps catsordogs==0.0.9
+
+import lecture_helpers as lh
+
+lh.setup_notebook(seed=0)'''

@@ -1,0 +1,1 @@
+"""Speed benchmarks: ``make bench`` runs every ``benchmarks/bench_*.py``."""

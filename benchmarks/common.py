@@ -1,0 +1,49 @@
+"""Shared timing utilities for the benchmarks."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Result:
+    """One measured figure and its target.
+
+    ``ratio`` is ``value / reference`` when there is a reference (lower is better for
+    times); ``ok`` says whether ``target`` holds.
+    """
+
+    name: str
+    value: float
+    unit: str
+    target: str
+    ok: bool
+    reference: float | None = None
+    ratio: float | None = None
+    note: str = ""
+
+    def line(self) -> str:
+        text = f"  {self.name}: {self.value:.4g} {self.unit}"
+        if self.reference is not None:
+            text += f" (reference {self.reference:.4g} {self.unit}, ratio {self.ratio:.3g})"
+        text += f"  target {self.target}: {'OK' if self.ok else 'MISSED'}"
+        return text + (f"  [{self.note}]" if self.note else "")
+
+
+def best_time(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:
+    """Best wall time of ``fn()`` in seconds over ``repeat`` runs, after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def machine_description() -> str:
+    return f"{os.cpu_count()} cores, {os.uname().machine}"
