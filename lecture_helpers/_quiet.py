@@ -46,8 +46,8 @@ def import_tensorflow():
         return sys.modules["tensorflow"]
     with _stderr_fd_silenced(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import tensorflow as tf  # noqa: PLC0415
         import keras  # noqa: F401, PLC0415
+        import tensorflow as tf  # noqa: PLC0415
 
         # Force the C++ runtime's one-time start-up messages out now, while silenced.
         tf.constant(0.0).numpy()

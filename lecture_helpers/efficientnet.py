@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import keras  # noqa: E402
 import numpy as np
+from keras import layers  # noqa: E402
 
 from ._quiet import tf  # noqa: F401  (quiet TensorFlow import first)
 from .assets import asset_path, cached_derived_file
 from .torch_reader import read_legacy_checkpoint
-
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
 
 # (repeats, kernel, stride, expansion, output channels) for each of the 7 stages.
 STAGES = [

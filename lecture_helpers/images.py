@@ -154,7 +154,7 @@ def sample_image(name: str, size: int | tuple[int, int] | None = None) -> np.nda
 def prepare_image_for_display(x: Any, norm: str = "max") -> np.ndarray:
     """Turn a float array of any range into uint8 for display, as on the slide.
 
-    ``norm``: ``"max"`` divides by the largest absolute value (negatives clipped),
+    ``norm``: ``"max"`` divides by the largest value (negatives clipped to 0),
     ``"minmax"`` maps [min, max] to [0, 255], ``"std"`` centres on 0.5 with 0.15 per
     standard deviation (the Deep Learning with Python recipe). A leading batch axis of
     size 1 is dropped. A constant array gives zeros, never NaN.
@@ -167,7 +167,7 @@ def prepare_image_for_display(x: Any, norm: str = "max") -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise ValueError("the array contains NaN or infinite values")
     if norm == "max":
-        peak = np.abs(array).max()
+        peak = array.max()
         out = np.clip(array, 0, None) / peak if peak > 0 else np.zeros_like(array)
     elif norm == "minmax":
         lo, hi = array.min(), array.max()

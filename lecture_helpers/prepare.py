@@ -17,14 +17,15 @@ def prepare(verbose: bool = True) -> None:
     start = time.perf_counter()
     for name in ASSETS:
         asset_path(name)
-    from .efficientnet import WEIGHTS_FILE, _write_converted
     from .assets import cached_derived_file
+    from .efficientnet import WEIGHTS_FILE, _write_converted
 
     path = cached_derived_file(WEIGHTS_FILE, _write_converted)
     if any(not (DATA_DIR / f).is_file() for f in SAMPLE_IMAGES.values()):
         import runpy
 
-        runpy.run_path(str(DATA_DIR.parent / "scripts" / "make_sample_images.py"), run_name="__main__")
+        script = DATA_DIR.parent / "scripts" / "make_sample_images.py"
+        runpy.run_path(str(script), run_name="__main__")
     if verbose:
         print(f"models and images ready ({path.name}; {time.perf_counter() - start:.1f} s)")
 

@@ -15,16 +15,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import keras  # noqa: E402
 import numpy as np
+from keras import layers  # noqa: E402
 
 from ._quiet import tf
 from .assets import asset_path
 from .classes import class_index as _class_index
 from .classes import imagenet_class_names
 from .images import load_image, resize_image
-
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
 
 
 @dataclass(eq=False)
@@ -75,7 +74,7 @@ class ZooModel:
         return np.stack(out).astype(np.float32)
 
     def predict(self, images: Any) -> np.ndarray:
-        """Class probabilities, shape (N, num_classes), for images in any form ``preprocess`` takes."""
+        """Class probabilities (N, num_classes) for images in any form ``preprocess`` takes."""
         return self.probabilities(self.model(self.preprocess(images), training=False))
 
     def probabilities(self, predictions: Any) -> np.ndarray:

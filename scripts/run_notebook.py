@@ -1,4 +1,6 @@
-"""Execute notebooks top to bottom in place, as nbval will: ``python scripts/run_notebook.py NB...``.
+"""Execute notebooks top to bottom in place, as nbval will.
+
+Usage: ``python scripts/run_notebook.py NB.ipynb ...``
 
 The kernel runs in notebooks/ (as nbval's does) with this environment's Python.
 Commit the notebook with the outputs this writes.
@@ -25,11 +27,13 @@ def run(path: Path) -> None:
         if cell.cell_type == "code":
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error" or out.get("name") == "stderr":
-                    print(f"WARNING {path.name}: cell has {out.get('output_type')}/{out.get('name')}:")
+                    kind = f"{out.get('output_type')}/{out.get('name')}"
+                    print(f"WARNING {path.name}: a cell has {kind} output:")
                     print("".join(out.get("text", "")) or out.get("evalue"))
     nb.metadata.pop("widgets", None)  # widget state is not reproducible; views re-render live
     nbformat.write(nb, path)
-    print(f"{path}: executed in {time.perf_counter() - start:.0f} s, {path.stat().st_size/1e6:.2f} MB")
+    size_mb = path.stat().st_size / 1e6
+    print(f"{path}: executed in {time.perf_counter() - start:.0f} s, {size_mb:.2f} MB")
 
 
 if __name__ == "__main__":

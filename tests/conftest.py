@@ -1,0 +1,74 @@
+"""Shared fixtures. Every test runs with the network cut off (loopback only)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+class NetworkBlockedError(ConnectionError):
+    """A test tried to reach the network."""
+
+
+def _is_loopback(host: object) -> bool:
+    if host in ("localhost", "", None):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _check(address: object) -> None:
+    if isinstance(address, tuple) and address and not _is_loopback(address[0]):
+        raise NetworkBlockedError(f"tests may not use the network (tried to connect to {address})")
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _check(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _check(address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    if not _is_loopback(host):
+        raise NetworkBlockedError(f"tests may not use the network (tried to resolve {host!r})")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def pytest_configure(config):
+    socket.socket.connect = _guarded_connect
+    socket.socket.connect_ex = _guarded_connect_ex
+    socket.getaddrinfo = _guarded_getaddrinfo
+
+
+def pytest_unconfigure(config):
+    socket.socket.connect = _real_connect
+    socket.socket.connect_ex = _real_connect_ex
+    socket.getaddrinfo = _real_getaddrinfo
+
+
+@pytest.fixture(scope="session")
+def effnet():
+    import lecture_helpers as lh
+
+    return lh.load_model("efficientnet_lite0")
+
+
+@pytest.fixture(scope="session")
+def catsdogs():
+    import lecture_helpers as lh
+
+    return lh.load_model("cats_vs_dogs_small")
