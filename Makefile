@@ -37,5 +37,10 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check lecture_helpers tests benchmarks scripts
 
+# One reveal.js deck per notebook, from the committed outputs, into build/slides/.
+slides: setup
+	$(BIN)/jupyter nbconvert --to slides --output-dir build/slides notebooks/[0-9][0-9]_*.ipynb
+	@echo "open build/slides/<notebook>.slides.html in a browser (reveal.js loads from its CDN)"
+
 clean:
 	rm -rf build .pytest_cache
