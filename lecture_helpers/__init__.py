@@ -13,6 +13,7 @@ from .images import (
     resize_image,
     sample_image,
 )
+from .notebook import seed_everything, setup_notebook
 from .torch_reader import UnsafeCheckpointError, read_legacy_checkpoint
 from .zoo import (
     ZooModel,
@@ -23,14 +24,37 @@ from .zoo import (
     load_model,
 )
 
-from .notebook import seed_everything, setup_notebook
-
 __version__ = "0.1.0"
 
 # Public names of the topic modules, imported on first use (``lh.grad_cam`` → cam.py).
 # One entry per name: "name": "module".
 _LAZY_EXPORTS: dict[str, str] = {
     "widgets": "widgets",
+    "activations": "activations",
+    "ActivationModel": "activations",
+    "LayerStatistics": "activations",
+    "activation_model": "activations",
+    "get_activations": "activations",
+    "feature_map_layers": "activations",
+    "channel_grid": "activations",
+    "channel_image": "activations",
+    "normalize_channels": "activations",
+    "plot_channel_grid": "activations",
+    "plot_activations": "activations",
+    "layer_statistics": "activations",
+    "format_layer_statistics": "activations",
+    "plot_layer_statistics": "activations",
+    "layer_table": "activations",
+    "format_shapes": "activations",
+    "optimize": "optimize",
+    "maximize": "optimize",
+    "visualize_filters": "optimize",
+    "visualize_class": "optimize",
+    "objectives": "optimize",
+    "transforms": "optimize",
+    "regularizers": "optimize",
+    "OptimizationResult": "optimize",
+    "lecture_gradient_ascent": "optimize",
 }
 
 

@@ -1,0 +1,1151 @@
+"""Feature visualization by gradient ascent in input space: a small, fast, batched engine.
+
+The lecture's idea, for a filter ``n`` of a layer (``f_n``) or a class score ``f_c``::
+
+    I <- I + eta * grad_I f(I)        (with the "trick": divide the gradient by its norm)
+
+This module does the same for a whole batch of images at once, one objective per image
+(image ``k`` maximizes objective ``k``), in ONE compiled TensorFlow step that is traced once
+per configuration and reused.  The pieces compose like Lucid's:
+
+* **objectives** (``objectives.channel``, ``.neuron``, ``.class_logit``) add with ``+`` and
+  scale with ``*``; each gives one value per image;
+* **parameterizations**: plain pixels, or a Fourier spectrum with colour decorrelation
+  (``param="fourier"``, Lucid's default) — both pass through a sigmoid, so the image is
+  always a valid picture in [0, 255];
+* **transforms** (``transforms.pad``, ``.jitter``, ``.random_scale``, ``.random_rotate``):
+  small random changes applied before each step so the picture must be robust to them;
+* **regularizers** (``regularizers.l2``, ``.total_variation``, ``.blur``).
+
+Entry points: :func:`maximize` (any objective), :func:`visualize_filters` (channels of a
+layer), :func:`visualize_class` (class logits).  All return an :class:`OptimizationResult`.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import keras
+import numpy as np
+
+from ._quiet import tf
+from .zoo import ZooModel, get_keras_model, get_layer
+
+SCORES = "<class scores>"  # the pseudo layer name of the class-score output
+
+# ---------------------------------------------------------------------------
+# Objectives
+#
+# An objective is a small tree.  Its ``key`` is the tree's structure without numbers
+# (which layers, which kinds of terms); its ``params`` are the numbers (channel indices,
+# weights).  The compiled step depends only on the key; the numbers enter as a tensor, so
+# visualizing filters 0-9 and then 10-19 reuses the same compiled step.
+
+
+class Objective:
+    """Something to maximize: maps a batch's activations to one value per image.
+
+    Objectives compose: ``channel(a, 1) + 0.5 * channel(b, 2)``, ``-neuron(a, 3)``.
+    """
+
+    name: str = "objective"
+
+    # -- structure ---------------------------------------------------------
+    @property
+    def key(self) -> tuple:
+        raise NotImplementedError
+
+    @property
+    def params(self) -> list[float]:
+        raise NotImplementedError
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def bind(self, info: _ModelInfo) -> Objective:
+        """Check the objective against a model (layers, index ranges); resolve names."""
+        return self
+
+    def evaluate(self, acts: dict[str, Any], params: Any, offset: int = 0) -> tuple[Any, int]:
+        """(values of shape (N,), next parameter column) for activations ``acts``."""
+        raise NotImplementedError
+
+    # -- algebra -------------------------------------------------------------
+    def __add__(self, other: Objective) -> Objective:
+        if not isinstance(other, Objective):
+            return NotImplemented
+        return Sum((self, other))
+
+    def __radd__(self, other: Any) -> Objective:
+        if isinstance(other, int | float) and other == 0:  # makes sum([...]) work
+            return self
+        return NotImplemented
+
+    def __mul__(self, weight: float) -> Objective:
+        if not isinstance(weight, int | float | np.number):
+            return NotImplemented
+        return Scaled(self, float(weight))
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Objective:
+        return Scaled(self, -1.0)
+
+    def __sub__(self, other: Objective) -> Objective:
+        if not isinstance(other, Objective):
+            return NotImplemented
+        return Sum((self, Scaled(other, -1.0)))
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _check_index(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{what} must be an integer, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise IndexError(f"{what} must be >= 0, got {value}")
+    return int(value)
+
+
+@dataclass(frozen=True, repr=False)
+class Channel(Objective):
+    """Mean activation of channel ``n`` of ``layer`` (the lecture's "filter output")."""
+
+    layer: str
+    n: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.layer}[{self.n}]"
+
+    @property
+    def key(self) -> tuple:
+        return ("channel", self.layer)
+
+    @property
+    def params(self) -> list[float]:
+        return [float(self.n)]
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        return (self.layer,)
+
+    def bind(self, info: _ModelInfo) -> Objective:
+        channels = info.channels(self.layer)
+        if not 0 <= self.n < channels:
+            raise IndexError(
+                f"filter index {self.n} is out of range: layer {self.layer!r} has {channels} "
+                f"channels (filters), so use an index from 0 to {channels - 1}"
+            )
+        return self
+
+    def evaluate(self, acts, params, offset=0):
+        means = tf.reduce_mean(acts[self.layer], axis=(1, 2))  # (N, C)
+        index = tf.cast(params[:, offset], tf.int32)
+        return tf.gather(means, index, axis=1, batch_dims=1), offset + 1
+
+
+@dataclass(frozen=True, repr=False)
+class Neuron(Objective):
+    """Activation of channel ``n`` of ``layer`` at one position (default: the centre)."""
+
+    layer: str
+    n: int
+    x: int | None = None
+    y: int | None = None
+
+    @property
+    def name(self) -> str:
+        where = "centre" if self.x is None and self.y is None else f"x={self.x}, y={self.y}"
+        return f"{self.layer}[{self.n}] at {where}"
+
+    @property
+    def key(self) -> tuple:
+        return ("neuron", self.layer)
+
+    @property
+    def params(self) -> list[float]:
+        x = -1.0 if self.x is None else float(self.x)
+        y = -1.0 if self.y is None else float(self.y)
+        return [float(self.n), x, y]
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        return (self.layer,)
+
+    def bind(self, info: _ModelInfo) -> Objective:
+        Channel(self.layer, self.n).bind(info)
+        return self
+
+    def evaluate(self, acts, params, offset=0):
+        a = acts[self.layer]
+        shape = tf.shape(a)
+        n = tf.cast(params[:, offset], tf.int32)
+        x = tf.cast(params[:, offset + 1], tf.int32)
+        y = tf.cast(params[:, offset + 2], tf.int32)
+        x = tf.where(x < 0, shape[2] // 2, tf.minimum(x, shape[2] - 1))
+        y = tf.where(y < 0, shape[1] // 2, tf.minimum(y, shape[1] - 1))
+        batch = tf.range(shape[0])
+        values = tf.gather_nd(a, tf.stack([batch, y, x, n], axis=1))
+        return values, offset + 3
+
+
+@dataclass(frozen=True, repr=False)
+class ClassLogit(Objective):
+    """The unnormalized score (logit) of class ``c`` (an index or a class name)."""
+
+    c: int | str
+
+    @property
+    def name(self) -> str:
+        return f"logit[{self.c}]"
+
+    @property
+    def key(self) -> tuple:
+        return ("class_logit",)
+
+    @property
+    def params(self) -> list[float]:
+        if not isinstance(self.c, int | np.integer):
+            raise ValueError(
+                f"class {self.c!r} is not resolved to an index yet; pass the objective to "
+                "lh.maximize with a model (it resolves names), or give the class index"
+            )
+        return [float(self.c)]
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        return (SCORES,)
+
+    def bind(self, info: _ModelInfo) -> Objective:
+        index = info.class_index(self.c)
+        return ClassLogit(index)
+
+    def evaluate(self, acts, params, offset=0):
+        index = tf.cast(params[:, offset], tf.int32)
+        return tf.gather(acts[SCORES], index, axis=1, batch_dims=1), offset + 1
+
+
+@dataclass(frozen=True, repr=False)
+class Sum(Objective):
+    """The sum of objectives."""
+
+    terms: tuple[Objective, ...]
+
+    def __post_init__(self) -> None:
+        flat: list[Objective] = []
+        for term in self.terms:
+            flat.extend(term.terms if isinstance(term, Sum) else (term,))
+        object.__setattr__(self, "terms", tuple(flat))
+
+    @property
+    def name(self) -> str:
+        return " + ".join(t.name for t in self.terms)
+
+    @property
+    def key(self) -> tuple:
+        return ("sum", *(t.key for t in self.terms))
+
+    @property
+    def params(self) -> list[float]:
+        return [p for t in self.terms for p in t.params]
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for t in self.terms for name in t.layers))
+
+    def bind(self, info):
+        return Sum(tuple(t.bind(info) for t in self.terms))
+
+    def evaluate(self, acts, params, offset=0):
+        total = 0.0
+        for term in self.terms:
+            value, offset = term.evaluate(acts, params, offset)
+            total = total + value
+        return total, offset
+
+
+@dataclass(frozen=True, repr=False)
+class Scaled(Objective):
+    """An objective times a constant (the constant is a parameter, not a retrace)."""
+
+    term: Objective
+    weight: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.weight:g} * ({self.term.name})"
+
+    @property
+    def key(self) -> tuple:
+        return ("scaled", self.term.key)
+
+    @property
+    def params(self) -> list[float]:
+        return [self.weight, *self.term.params]
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        return self.term.layers
+
+    def bind(self, info):
+        return Scaled(self.term.bind(info), self.weight)
+
+    def evaluate(self, acts, params, offset=0):
+        weight = params[:, offset]
+        value, offset = self.term.evaluate(acts, params, offset + 1)
+        return weight * value, offset
+
+
+@dataclass(frozen=True, repr=False)
+class _PerImage(Objective):
+    """Objectives of different structure, one per image (image k takes objective k)."""
+
+    terms: tuple[Objective, ...]
+
+    @property
+    def name(self) -> str:
+        return "per image: " + ", ".join(t.name for t in self.terms)
+
+    @property
+    def key(self) -> tuple:
+        return ("per_image", *(t.key for t in self.terms))
+
+    @property
+    def params(self) -> list[float]:
+        return [p for t in self.terms for p in t.params]
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for t in self.terms for name in t.layers))
+
+    def evaluate(self, acts, params, offset=0):
+        values = []
+        for k, term in enumerate(self.terms):
+            value, offset = term.evaluate(acts, params, offset)
+            values.append(value[k])
+        return tf.stack(values), offset
+
+
+def channel(layer: str, n: int) -> Objective:
+    """Maximize the mean activation of channel (filter) ``n`` of ``layer``."""
+    return Channel(str(layer), _check_index(n, "channel index n"))
+
+
+def neuron(layer: str, n: int, x: int | None = None, y: int | None = None) -> Objective:
+    """Maximize channel ``n`` of ``layer`` at one position (column x, row y; default centre)."""
+    x = None if x is None else _check_index(x, "x")
+    y = None if y is None else _check_index(y, "y")
+    return Neuron(str(layer), _check_index(n, "channel index n"), x, y)
+
+
+def class_logit(c: int | str) -> Objective:
+    """Maximize the unnormalized score (logit) of class ``c`` (index or name)."""
+    if not isinstance(c, str):
+        c = _check_index(c, "class index c")
+    return ClassLogit(c)
+
+
+objectives = SimpleNamespace(
+    channel=channel, neuron=neuron, class_logit=class_logit, Objective=Objective
+)
+
+
+@dataclass
+class _ModelInfo:
+    """What objectives need to know about a model to check themselves."""
+
+    model: ZooModel | keras.Model
+
+    def channels(self, layer_name: str) -> int:
+        layer = feature_layer(self.model, layer_name)
+        return int(layer.output.shape[-1])
+
+    def class_index(self, c: int | str) -> int:
+        if isinstance(self.model, ZooModel):
+            return self.model.class_index(c)
+        classes = int(get_keras_model(self.model).output.shape[-1])
+        if isinstance(c, str):
+            raise ValueError(
+                f"class name {c!r} needs a zoo model (lh.load_model(...)), which knows its "
+                "class names; with a plain keras.Model pass the class index"
+            )
+        if not 0 <= c < classes:
+            raise IndexError(f"class index {c} is out of range: the model has {classes} outputs")
+        return c
+
+
+def feature_layer(model: ZooModel | keras.Model, layer_name: str) -> keras.layers.Layer:
+    """The layer ``layer_name``, checked to output feature maps (N, H, W, C)."""
+    layer = get_layer(model, layer_name)  # unknown name: ValueError listing valid names
+    shape = tuple(layer.output.shape)
+    if isinstance(layer, keras.layers.InputLayer) or len(shape) != 4:
+        keras_model = get_keras_model(model)
+        examples = [
+            candidate.name
+            for candidate in keras_model.layers
+            if isinstance(candidate, keras.layers.Conv2D | keras.layers.DepthwiseConv2D)
+        ][:3]
+        why = "is the input" if isinstance(layer, keras.layers.InputLayer) else (
+            f"outputs shape {shape}, not feature maps (N, H, W, C)"
+        )
+        raise ValueError(
+            f"layer {layer_name!r} ({type(layer).__name__}) {why}, so it has no filters to "
+            f"visualize. Pick a convolutional layer or one that follows it (e.g. "
+            f"{', '.join(examples)}); for class outputs use lh.visualize_class."
+        )
+    return layer
+
+
+# ---------------------------------------------------------------------------
+# Parameterizations: parameters p -> image in [0, 1], shape (N, H, W, 3)
+
+# Lucid's colour decorrelation: the square root of ImageNet's colour covariance.
+COLOR_CORRELATION_SVD_SQRT = np.asarray(
+    [[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]], dtype=np.float32
+)
+_COLOR_MIX = (
+    COLOR_CORRELATION_SVD_SQRT / np.max(np.linalg.norm(COLOR_CORRELATION_SVD_SQRT, axis=0))
+).T.astype(np.float32)
+
+
+def _decorrelated_to_rgb(t: Any) -> Any:
+    """(N, H, W, 3) decorrelated colour → RGB in [0, 1] (linear mix, then sigmoid)."""
+    return tf.sigmoid(tf.tensordot(t, tf.constant(_COLOR_MIX), axes=[[3], [0]]))
+
+
+def _fft_freqs(height: int, width: int) -> np.ndarray:
+    fy = np.fft.fftfreq(height)[:, None]
+    fx = np.fft.rfftfreq(width)[None, :]
+    return np.sqrt(fx * fx + fy * fy).astype(np.float32)  # (H, W//2 + 1)
+
+
+def _gaussian_kernel(sigma: float) -> np.ndarray:
+    radius = max(1, int(math.ceil(3 * sigma)))
+    x = np.arange(-radius, radius + 1, dtype=np.float32)
+    k = np.exp(-0.5 * (x / sigma) ** 2)
+    return k / k.sum()
+
+
+@dataclass(frozen=True)
+class PixelParam:
+    """Plain pixels (colour-decorrelated, then a sigmoid keeps them in [0, 1])."""
+
+    sd: float = 0.01
+
+    def init(self, rng: np.random.Generator, n: int, height: int, width: int) -> np.ndarray:
+        return (self.sd * rng.standard_normal((n, height, width, 3))).astype(np.float32)
+
+    def to_image(self, p: Any, height: int, width: int) -> Any:
+        return _decorrelated_to_rgb(p)
+
+    def blur(self, p: Any, sigma: float, height: int, width: int) -> Any:
+        k = _gaussian_kernel(sigma)
+        r = len(k) // 2
+        padded = tf.pad(p, [[0, 0], [r, r], [r, r], [0, 0]], mode="REFLECT")
+        kx = tf.constant(np.tile(k[None, :, None, None], (1, 1, 3, 1)))
+        ky = tf.constant(np.tile(k[:, None, None, None], (1, 1, 3, 1)))
+        out = tf.nn.depthwise_conv2d(padded, kx, [1, 1, 1, 1], "VALID")
+        return tf.nn.depthwise_conv2d(out, ky, [1, 1, 1, 1], "VALID")
+
+
+@dataclass(frozen=True)
+class FourierParam:
+    """Lucid's Fourier parameterization: a scaled spectrum, inverse FFT, colour decorrelation.
+
+    Low frequencies get larger steps than high ones (scale 1/f**decay_power), which makes
+    gradient ascent produce smooth, natural-looking pictures.
+    """
+
+    sd: float = 0.01
+    decay_power: float = 1.0
+
+    def init(self, rng: np.random.Generator, n: int, height: int, width: int) -> np.ndarray:
+        shape = (n, 3, height, width // 2 + 1, 2)
+        return (self.sd * rng.standard_normal(shape)).astype(np.float32)
+
+    def _scale(self, height: int, width: int) -> np.ndarray:
+        freqs = _fft_freqs(height, width)
+        scale = 1.0 / np.maximum(freqs, 1.0 / max(height, width)) ** self.decay_power
+        return (scale * np.sqrt(height * width)).astype(np.float32)
+
+    def to_image(self, p: Any, height: int, width: int) -> Any:
+        scale = tf.constant(self._scale(height, width))
+        spectrum = tf.complex(p[..., 0] * scale, p[..., 1] * scale)  # (N, 3, H, W//2+1)
+        t = tf.signal.irfft2d(spectrum, fft_length=[height, width]) / 4.0
+        return _decorrelated_to_rgb(tf.transpose(t, [0, 2, 3, 1]))
+
+    def blur(self, p: Any, sigma: float, height: int, width: int) -> Any:
+        freqs = _fft_freqs(height, width)
+        gain = np.exp(-2.0 * (np.pi * sigma * freqs) ** 2).astype(np.float32)
+        return p * tf.constant(gain[None, None, :, :, None])
+
+
+PARAMETERIZATIONS: dict[str, Callable[[], Any]] = {"pixel": PixelParam, "fourier": FourierParam}
+
+
+def _parameterization(param: str | PixelParam | FourierParam) -> PixelParam | FourierParam:
+    if isinstance(param, PixelParam | FourierParam):
+        return param
+    if param not in PARAMETERIZATIONS:
+        raise ValueError(
+            f"unknown parameterization {param!r}; use one of {sorted(PARAMETERIZATIONS)}"
+        )
+    return PARAMETERIZATIONS[param]()
+
+
+# ---------------------------------------------------------------------------
+# Transforms: (images in [0, 1], seed tensor of shape (2,)) -> images
+
+
+@dataclass(frozen=True)
+class Pad:
+    """Pad every side by ``width`` pixels (``value`` = constant grey, or mode="reflect")."""
+
+    width: int
+    mode: str = "constant"
+    value: float = 0.5
+
+    def __call__(self, images: Any, seed: Any) -> Any:
+        w = self.width
+        if self.mode == "reflect":
+            return tf.pad(images, [[0, 0], [w, w], [w, w], [0, 0]], mode="REFLECT")
+        return tf.pad(images, [[0, 0], [w, w], [w, w], [0, 0]], constant_values=self.value)
+
+
+@dataclass(frozen=True)
+class Jitter:
+    """Crop ``d`` pixels off each axis at a random offset per image (a random shift)."""
+
+    d: int
+
+    def __call__(self, images: Any, seed: Any) -> Any:
+        shape = tf.shape(images)
+        n, h, w = shape[0], shape[1], shape[2]
+        offsets = tf.random.stateless_uniform((2, n), seed, 0, self.d + 1, dtype=tf.int32)
+        rows = offsets[0][:, None] + tf.range(h - self.d)[None, :]
+        cols = offsets[1][:, None] + tf.range(w - self.d)[None, :]
+        out = tf.gather(images, rows, axis=1, batch_dims=1)
+        return tf.gather(out, cols, axis=2, batch_dims=1)
+
+
+def _affine(images: Any, scale: Any, angle: Any) -> Any:
+    """Zoom by ``scale`` and rotate by ``angle`` (radians) about the centre, per image."""
+    shape = tf.shape(images)
+    h = tf.cast(shape[1], tf.float32)
+    w = tf.cast(shape[2], tf.float32)
+    cy, cx = (h - 1.0) / 2.0, (w - 1.0) / 2.0
+    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+    # output (x, y) samples input (a0 x + a1 y + a2, b0 x + b1 y + b2): inverse map
+    a0, a1 = cos, -sin
+    b0, b1 = sin, cos
+    a2 = cx - a0 * cx - a1 * cy
+    b2 = cy - b0 * cx - b1 * cy
+    zeros = tf.zeros_like(a0)
+    matrix = tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=images,
+        transforms=matrix,
+        output_shape=shape[1:3],
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="REFLECT",
+    )
+
+
+@dataclass(frozen=True)
+class RandomScale:
+    """Zoom each image by a random factor in [low, high] about its centre."""
+
+    low: float = 0.9
+    high: float = 1.1
+
+    def __call__(self, images: Any, seed: Any) -> Any:
+        n = tf.shape(images)[0]
+        scale = tf.random.stateless_uniform((n,), seed, self.low, self.high)
+        return _affine(images, scale, tf.zeros_like(scale))
+
+
+@dataclass(frozen=True)
+class RandomRotate:
+    """Rotate each image by a random angle in [-degrees, degrees] about its centre."""
+
+    degrees: float = 10.0
+
+    def __call__(self, images: Any, seed: Any) -> Any:
+        n = tf.shape(images)[0]
+        limit = math.radians(self.degrees)
+        angle = tf.random.stateless_uniform((n,), seed, -limit, limit)
+        return _affine(images, tf.ones_like(angle), angle)
+
+
+def pad(width: int = 12, mode: str = "constant", value: float = 0.5) -> Pad:
+    """Pad by ``width`` pixels (constant grey ``value`` or ``mode='reflect'``)."""
+    if mode not in ("constant", "reflect"):
+        raise ValueError(f"pad mode must be 'constant' or 'reflect', got {mode!r}")
+    return Pad(int(width), mode, float(value))
+
+
+def jitter(d: int = 8) -> Jitter:
+    """Random shift: crop ``d`` pixels off each axis at a random offset."""
+    if int(d) < 1:
+        raise ValueError(f"jitter needs d >= 1 pixel, got {d}")
+    return Jitter(int(d))
+
+
+def random_scale(low: float = 0.9, high: float = 1.1) -> RandomScale:
+    """Random zoom by a factor in [low, high]."""
+    if not 0 < low <= high:
+        raise ValueError(f"random_scale needs 0 < low <= high, got low={low}, high={high}")
+    return RandomScale(float(low), float(high))
+
+
+def random_rotate(degrees: float = 10.0) -> RandomRotate:
+    """Random rotation by up to ``degrees`` either way."""
+    return RandomRotate(abs(float(degrees)))
+
+
+def standard_transforms() -> tuple:
+    """Lucid's standard robustness transforms, sized so the network input keeps its size.
+
+    Pad 6 (grey), jitter 8, scale 0.9-1.1, rotate ±10°, jitter 4: the 12 pixels the
+    two jitters crop are the 12 the pad added, so fixed-size models (VGG16 at 224) work.
+    """
+    return (pad(6), jitter(8), random_scale(0.9, 1.1), random_rotate(10.0), jitter(4))
+
+
+transforms = SimpleNamespace(
+    pad=pad,
+    jitter=jitter,
+    random_scale=random_scale,
+    random_rotate=random_rotate,
+    standard=standard_transforms,
+)
+
+
+def _transforms(value: Any) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        if value != "standard":
+            raise ValueError(
+                f"transforms={value!r}: use 'standard', None, or a list of transforms "
+                "such as [lh.transforms.jitter(8), lh.transforms.random_rotate(5)]"
+            )
+        return standard_transforms()
+    out = tuple(value)
+    for t in out:
+        if not callable(t):
+            raise TypeError(f"a transform must be callable(images, seed), got {t!r}")
+        try:
+            hash(t)
+        except TypeError as exc:
+            raise TypeError(
+                f"transform {t!r} is not hashable; use the lh.transforms constructors or a "
+                "frozen dataclass (the compiled step is cached per configuration)"
+            ) from exc
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Regularizers
+
+
+@dataclass(frozen=True)
+class L2:
+    """Decay towards grey: subtracts ``weight * mean((image - 0.5)**2)`` per image."""
+
+    weight: float = 1.0
+
+    def penalty(self, images: Any) -> Any:
+        return self.weight * tf.reduce_mean(tf.square(images - 0.5), axis=(1, 2, 3))
+
+
+@dataclass(frozen=True)
+class TotalVariation:
+    """Smoothness: subtracts ``weight * mean(|dx| + |dy|)`` per image (image in [0, 1])."""
+
+    weight: float = 1.0
+
+    def penalty(self, images: Any) -> Any:
+        dy = tf.reduce_mean(tf.abs(images[:, 1:] - images[:, :-1]), axis=(1, 2, 3))
+        dx = tf.reduce_mean(tf.abs(images[:, :, 1:] - images[:, :, :-1]), axis=(1, 2, 3))
+        return self.weight * (dx + dy)
+
+
+@dataclass(frozen=True)
+class Blur:
+    """Every ``every`` steps, blur the image parameters with a Gaussian of ``sigma`` pixels."""
+
+    sigma: float = 0.5
+    every: int = 4
+
+
+def l2(weight: float = 1.0) -> L2:
+    """L2 decay of the image towards grey, weighted by ``weight``."""
+    return L2(float(weight))
+
+
+def total_variation(weight: float = 1.0) -> TotalVariation:
+    """Total-variation penalty, weighted by ``weight``."""
+    return TotalVariation(float(weight))
+
+
+def blur(sigma: float = 0.5, every: int = 4) -> Blur:
+    """Gaussian blur of ``sigma`` pixels every ``every`` steps (Yosinski et al.)."""
+    if sigma <= 0 or int(every) < 1:
+        raise ValueError(f"blur needs sigma > 0 and every >= 1, got sigma={sigma}, every={every}")
+    return Blur(float(sigma), int(every))
+
+
+regularizers = SimpleNamespace(l2=l2, total_variation=total_variation, blur=blur)
+
+
+def _regularizers(value: Any) -> tuple:
+    out = tuple(value or ())
+    for r in out:
+        if not isinstance(r, L2 | TotalVariation | Blur):
+            raise TypeError(
+                f"unknown regularizer {r!r}; use lh.regularizers.l2(...), "
+                ".total_variation(...) or .blur(...)"
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The compiled engine
+
+
+@dataclass(frozen=True)
+class _Config:
+    layers: tuple[str, ...]
+    objective_key: tuple
+    size: tuple[int, int]
+    param: PixelParam | FourierParam
+    transforms: tuple
+    penalties: tuple
+    blur: Blur | None
+    optimizer: str
+    normalize_gradient: bool
+
+
+GRADIENT_EPSILON = 1e-8
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPSILON = 1e-8
+
+
+class _Engine:
+    """One model + layers + configuration: the sub-model and its compiled step."""
+
+    def __init__(self, model: ZooModel | keras.Model, config: _Config, objective: Objective):
+        keras_model = get_keras_model(model)
+        outputs = []
+        for name in config.layers:
+            if name == SCORES:
+                outputs.append(
+                    model.score_output() if isinstance(model, ZooModel) else keras_model.output
+                )
+            else:
+                outputs.append(get_layer(model, name).output)
+        self.submodel = keras.Model(keras_model.input, outputs, name="visualization_submodel")
+        self.config = config
+        self.objective = objective  # evaluates the structure; its numbers come in as params
+        input_shape = tuple(keras_model.input.shape[1:3])
+        self.fixed_input = None if None in input_shape else input_shape
+        self.step = tf.function(self._step)
+        self.blur = tf.function(self._blur)
+        self.render = tf.function(self._render)
+
+    def _activations(self, images01: Any) -> dict[str, Any]:
+        x = images01 * 255.0
+        if self.fixed_input is not None and tuple(x.shape[1:3]) != self.fixed_input:
+            x = tf.image.resize(x, self.fixed_input)
+        outputs = self.submodel(x, training=False)
+        if not isinstance(outputs, list | tuple):
+            outputs = [outputs]
+        return dict(zip(self.config.layers, outputs, strict=True))
+
+    def _render(self, p: Any) -> Any:
+        h, w = self.config.size
+        return self.config.param.to_image(p, h, w)
+
+    def _blur(self, p: Any) -> Any:
+        h, w = self.config.size
+        return self.config.param.blur(p, self.config.blur.sigma, h, w)
+
+    def _step(self, p, m, v, t, objective_params, seed, lr):
+        cfg = self.config
+        h, w = cfg.size
+        with tf.GradientTape() as tape:
+            tape.watch(p)
+            images = cfg.param.to_image(p, h, w)
+            x = images
+            for i, transform in enumerate(cfg.transforms):
+                x = transform(x, tf.random.experimental.stateless_fold_in(seed, i))
+            values, _ = self.objective.evaluate(self._activations(x), objective_params)
+            loss = values
+            for regularizer in cfg.penalties:
+                loss = loss - regularizer.penalty(images)
+            total = tf.reduce_sum(loss)
+        grad = tape.gradient(total, p, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        axes = list(range(1, len(p.shape)))
+        if cfg.normalize_gradient:  # the lecture's "trick", per image, safe for zero gradients
+            rms = tf.sqrt(tf.reduce_mean(tf.square(grad), axis=axes, keepdims=True))
+            grad = grad / (rms + GRADIENT_EPSILON)
+        if cfg.optimizer == "adam":
+            b1, b2 = ADAM_BETAS
+            m = b1 * m + (1.0 - b1) * grad
+            v = b2 * v + (1.0 - b2) * tf.square(grad)
+            m_hat = m / (1.0 - tf.pow(b1, t))
+            v_hat = v / (1.0 - tf.pow(b2, t))
+            p = p + lr * m_hat / (tf.sqrt(v_hat) + ADAM_EPSILON)
+        else:  # plain gradient ascent: I <- I + eta * grad
+            p = p + lr * grad
+        return p, m, v, values
+
+
+_ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _engine(model: ZooModel | keras.Model, config: _Config, objective: Objective) -> _Engine:
+    per_model = _ENGINES.setdefault(get_keras_model(model), {})
+    if config not in per_model:
+        per_model[config] = _Engine(model, config, objective)
+    return per_model[config]
+
+
+# ---------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class OptimizationResult:
+    """What gradient ascent produced: one picture and one objective curve per objective."""
+
+    images: np.ndarray  # uint8 (N, H, W, 3)
+    history: np.ndarray  # float32 (N, steps): the objective at each step (transformed input)
+    objectives: list[str]
+    titles: list[str] = field(default_factory=list)
+    config: dict = field(default_factory=dict)
+    tracing_count: int = 0
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def plot(
+        self,
+        titles: Sequence[str] | None = None,
+        ncols: int | None = None,
+        size: float = 2.0,
+        suptitle: str | None = None,
+    ):
+        """A grid of the pictures, titled by objective; returns the figure."""
+        import matplotlib.pyplot as plt
+
+        titles = list(titles) if titles is not None else (self.titles or self.objectives)
+        n = len(self.images)
+        ncols = ncols or min(n, 5)
+        nrows = math.ceil(n / ncols)
+        fig, axes = plt.subplots(
+            nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)),
+            squeeze=False,
+        )
+        for ax in axes.flat:
+            ax.axis("off")
+        for ax, image, title in zip(axes.flat, self.images, titles, strict=False):
+            ax.imshow(image)
+            ax.set_title(title, fontsize=9)
+        if suptitle:
+            fig.suptitle(suptitle)
+        fig.tight_layout()
+        return fig
+
+    def plot_history(self, ax=None, labels: Sequence[str] | None = None):
+        """The objective per step, one line per picture; returns the axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3))
+        labels = list(labels) if labels is not None else (self.titles or self.objectives)
+        for curve, label in zip(self.history, labels, strict=False):
+            ax.plot(np.arange(1, curve.size + 1), curve, label=label)
+        ax.set_xlabel("step")
+        ax.set_ylabel("objective")
+        if len(self.history) <= 10:
+            ax.legend(fontsize=8)
+        return ax
+
+
+# ---------------------------------------------------------------------------
+# Entry points
+
+
+def _as_batch(objective: Objective | Sequence[Objective], batch: int | None) -> list[Objective]:
+    if isinstance(objective, Objective):
+        return [objective] * (1 if batch is None else int(batch))
+    items = list(objective)
+    if not items:
+        raise ValueError("no objectives given: pass an objective or a non-empty list of them")
+    for item in items:
+        if not isinstance(item, Objective):
+            raise TypeError(
+                f"expected lh.objectives.* objects, got {item!r} ({type(item).__name__})"
+            )
+    if batch is not None and batch != len(items):
+        raise ValueError(f"batch={batch} but {len(items)} objectives were given (one per image)")
+    return items
+
+
+def _size(size: int | tuple[int, int]) -> tuple[int, int]:
+    h, w = (size, size) if isinstance(size, int | np.integer) else tuple(size)
+    if h < 16 or w < 16:
+        raise ValueError(f"size {size!r} is too small; use at least 16 pixels (e.g. 128)")
+    return int(h), int(w)
+
+
+def maximize(
+    model: ZooModel | keras.Model,
+    objective: Objective | Sequence[Objective],
+    steps: int = 256,
+    size: int | tuple[int, int] = 128,
+    seed: int = 0,
+    lr: float = 0.05,
+    param: str | PixelParam | FourierParam = "fourier",
+    transforms: str | Iterable | None = "standard",
+    regularizers: Iterable | None = (),
+    optimizer: str = "adam",
+    normalize_gradient: bool = True,
+    batch: int | None = None,
+    progress: bool = True,
+    callback: Callable[[int, np.ndarray], None] | None = None,
+    titles: Sequence[str] | None = None,
+    description: str = "gradient ascent",
+) -> OptimizationResult:
+    """Gradient ascent in input space: maximize ``objective`` (one per image) by changing pixels.
+
+    ``objective`` is one objective (applied to ``batch`` images) or a list (image k
+    maximizes objective k).  Every image is optimized together in one compiled step,
+    traced once per configuration.  The gradient of each image is divided by its RMS
+    (the lecture's "trick"; with an epsilon, so a zero gradient stays zero), then Adam
+    (``optimizer="adam"``) or plain ascent (``"sgd"``: ``I <- I + lr * grad``) updates the
+    parameters.  Deterministic for a given ``seed``.  ``callback(step, values)`` is called
+    after each step.  Returns uint8 pictures and each objective's history.
+    """
+    items = _as_batch(objective, batch)
+    info = _ModelInfo(model)
+    bound = [item.bind(info) for item in items]
+    keys = {item.key for item in bound}
+    evaluator = bound[0] if len(keys) == 1 else _PerImage(tuple(bound))
+    if len(keys) == 1:
+        params = np.asarray([item.params for item in bound], dtype=np.float32)
+    else:
+        flat = evaluator.params
+        params = np.tile(np.asarray(flat, dtype=np.float32), (len(bound), 1))
+    steps = int(steps)
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    height, width = _size(size)
+    parameterization = _parameterization(param)
+    transform_list = _transforms(transforms)
+    regularizer_list = _regularizers(regularizers)
+    blurs = [r for r in regularizer_list if isinstance(r, Blur)]
+    if len(blurs) > 1:
+        raise ValueError("give at most one blur regularizer")
+    config = _Config(
+        layers=evaluator.layers,
+        objective_key=evaluator.key,
+        size=(height, width),
+        param=parameterization,
+        transforms=transform_list,
+        penalties=tuple(r for r in regularizer_list if not isinstance(r, Blur)),
+        blur=blurs[0] if blurs else None,
+        optimizer=optimizer,
+        normalize_gradient=bool(normalize_gradient),
+    )
+    engine = _engine(model, config, evaluator)
+
+    n = len(bound)
+    rng = np.random.default_rng(seed)
+    p = tf.constant(parameterization.init(rng, n, height, width))
+    m = tf.zeros_like(p)
+    v = tf.zeros_like(p)
+    params_t = tf.constant(params)
+    lr_t = tf.constant(float(lr), tf.float32)
+    history = np.zeros((n, steps), dtype=np.float32)
+
+    from tqdm.auto import tqdm
+
+    with tqdm(total=steps, desc=description, disable=not progress, leave=False) as bar:
+        for i in range(steps):
+            seed_t = tf.constant([int(seed), i], dtype=tf.int32)
+            t = tf.constant(float(i + 1), tf.float32)
+            p, m, v, values = engine.step(p, m, v, t, params_t, seed_t, lr_t)
+            if config.blur is not None and (i + 1) % config.blur.every == 0:
+                p = engine.blur(p)
+            history[:, i] = values.numpy()
+            bar.update(1)
+            if callback is not None:
+                callback(i + 1, history[:, i].copy())
+    images = engine.render(p).numpy()
+    images = np.clip(np.round(images * 255.0), 0, 255).astype(np.uint8)
+    names = [item.name for item in bound]
+    return OptimizationResult(
+        images=images,
+        history=history,
+        objectives=names,
+        titles=list(titles) if titles is not None else names,
+        config={
+            "steps": steps,
+            "size": (height, width),
+            "seed": seed,
+            "lr": float(lr),
+            "param": parameterization,
+            "transforms": transform_list,
+            "regularizers": regularizer_list,
+            "optimizer": optimizer,
+        },
+        tracing_count=engine.step.experimental_get_tracing_count(),
+    )
+
+
+def _filter_list(filters: int | Iterable[int] | None, channels: int, layer: str) -> list[int]:
+    if filters is None:
+        filters = range(min(10, channels))
+    if isinstance(filters, int | np.integer):
+        filters = [filters]
+    out = [_check_index(f, "filter index") for f in filters]
+    if not out:
+        raise ValueError("no filters given: pass an index or a list, e.g. filters=range(10)")
+    bad = [f for f in out if f >= channels]
+    if bad:
+        raise IndexError(
+            f"filter index {bad[0]} is out of range: layer {layer!r} has {channels} channels "
+            f"(filters), so use indices from 0 to {channels - 1}"
+        )
+    return out
+
+
+def visualize_filters(
+    model: ZooModel | keras.Model,
+    layer: str,
+    filters: int | Iterable[int] | None = None,
+    steps: int = 256,
+    size: int | tuple[int, int] = 128,
+    seed: int = 0,
+    lr: float = 0.05,
+    param: str | PixelParam | FourierParam = "fourier",
+    transforms: str | Iterable | None = "standard",
+    regularizers: Iterable | None = (),
+    progress: bool = True,
+    **options: Any,
+) -> OptimizationResult:
+    """What maximally activates each filter? One picture per filter of ``layer``, in one batch.
+
+    ``filters``: an index or a list (default: the first 10).  The objective is each
+    filter's mean activation (``lh.objectives.channel``).  Lucid-like defaults: Fourier
+    parameterization with colour decorrelation, standard transforms, Adam with lr 0.05.
+    """
+    channels = int(feature_layer(model, layer).output.shape[-1])
+    indices = _filter_list(filters, channels, layer)
+    return maximize(
+        model,
+        [channel(layer, f) for f in indices],
+        steps=steps,
+        size=size,
+        seed=seed,
+        lr=lr,
+        param=param,
+        transforms=transforms,
+        regularizers=regularizers,
+        progress=progress,
+        titles=[f"filter {f}" for f in indices],
+        description=f"{layer}: {len(indices)} filters",
+        **options,
+    )
+
+
+def visualize_class(
+    model: ZooModel | keras.Model,
+    classes: int | str | Iterable[int | str],
+    steps: int = 256,
+    size: int | tuple[int, int] = 224,
+    seed: int = 0,
+    lr: float = 0.05,
+    param: str | PixelParam | FourierParam = "fourier",
+    transforms: str | Iterable | None = "standard",
+    regularizers: Iterable | None = (),
+    progress: bool = True,
+    **options: Any,
+) -> OptimizationResult:
+    """What maximally activates a class? One picture per class, maximizing its logit.
+
+    ``classes``: an index, a name (``"flamingo"``) or a list of them; all are optimized
+    together in one batch.  The objective is the unnormalized class score (the logit,
+    as Simonyan et al. do), not the softmax probability.
+    """
+    if isinstance(classes, str | int | np.integer):
+        classes = [classes]
+    items = list(classes)
+    if not items:
+        raise ValueError("no classes given: pass an index, a name, or a list of them")
+    info = _ModelInfo(model)
+    indices = [info.class_index(c) for c in items]
+    names = (
+        [model.class_names[i] for i in indices]
+        if isinstance(model, ZooModel)
+        else [f"class {i}" for i in indices]
+    )
+    return maximize(
+        model,
+        [class_logit(i) for i in indices],
+        steps=steps,
+        size=size,
+        seed=seed,
+        lr=lr,
+        param=param,
+        transforms=transforms,
+        regularizers=regularizers,
+        progress=progress,
+        titles=[f"{name} ({i})" for name, i in zip(names, indices, strict=True)],
+        description=f"{len(indices)} classes",
+        **options,
+    )
+
+
+def lecture_gradient_ascent(
+    submodel: keras.Model,
+    filter_index: int,
+    size: int = 64,
+    steps: int = 30,
+    lr: float = 10.0,
+    normalize: bool = True,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The slide's loop, eagerly, one filter: returns (final image as float, objective per step).
+
+    ``I`` starts at zeros (or ``start``); each step takes the mean of the filter's output,
+    its gradient w.r.t. ``I``, optionally divides it by its norm (the "trick"), and adds it.
+    """
+    image = np.zeros((1, size, size, 3), np.float32) if start is None else start
+    I = tf.Variable(image, dtype=tf.float32)  # noqa: E741  (the slide's name)
+    curve = []
+    for _ in range(steps):
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(I)
+            channel_out = submodel(I)[:, :, :, filter_index]
+            filter_output_to_maximize = tf.reduce_mean(channel_out)
+        grad_fn = tape.gradient(filter_output_to_maximize, I)
+        if normalize:
+            grad_fn /= tf.sqrt(tf.reduce_mean(tf.square(grad_fn))) + GRADIENT_EPSILON
+        I.assign_add(lr * grad_fn)
+        curve.append(float(filter_output_to_maximize))
+    return I.numpy()[0], np.asarray(curve, np.float32)
