@@ -1,0 +1,692 @@
+"""Intermediate activations: one model for many layers, channel grids, layer statistics.
+
+The lecture's "Method One": run an image through the network once, keep the output of
+every convolution and pooling layer, and look at each channel as a small picture.
+
+>>> acts = lh.get_activations(lh.load_model("cats_vs_dogs_small"), lh.sample_image("kitten"))
+>>> {name: a.shape for name, a in acts.items()}      # ordered like the network
+>>> lh.plot_channel_grid(acts["conv2d_0"], layer_name="conv2d_0")
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from ._quiet import tf
+from .images import load_image, resize_image, sample_image
+from .zoo import ZooModel, get_keras_model, get_layer
+
+# The sample photos layer_statistics uses by default (all but the side-by-side "cat_dog").
+STATISTICS_IMAGES = ("cat", "coffee", "rocket", "astronaut", "kitten", "dog")
+
+NORMS = ("minmax", "std", "max")
+
+_CONV_TYPES = (
+    keras.layers.Conv2D,
+    keras.layers.DepthwiseConv2D,
+    keras.layers.SeparableConv2D,
+    keras.layers.Conv2DTranspose,
+)
+_POOL_TYPES = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
+_ACTIVATION_TYPES = (
+    keras.layers.Activation,
+    keras.layers.ReLU,
+    keras.layers.LeakyReLU,
+    keras.layers.ELU,
+    keras.layers.PReLU,
+)
+
+
+# ---------------------------------------------------------------------------
+# Which layers
+
+
+def _output_rank(layer: keras.layers.Layer) -> int | None:
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):  # a layer that was never called symbolically
+        return None
+
+
+def feature_map_layers(model: ZooModel | keras.Model) -> list[str]:
+    """Names of the layers whose outputs are feature maps (N, H, W, C), in network order.
+
+    These are the convolution and pooling layers. When a model applies its non-linearity
+    in separate layers (Conv → BatchNorm → ReLU, as EfficientNet does), a convolution
+    without an activation of its own only produces a pre-activation; then the activation
+    layers are listed instead of those convolutions. For the lecture's convnet this is
+    exactly the slide's list: conv2d_0, max_pooling2d_0, ..., max_pooling2d_3.
+    """
+    keras_model = get_keras_model(model)
+    conv_pool, nonlinear = [], []
+    has_activation_layers = False
+    for layer in keras_model.layers:
+        if _output_rank(layer) != 4:
+            continue
+        if isinstance(layer, _CONV_TYPES + _POOL_TYPES):
+            conv_pool.append(layer.name)
+            activation = getattr(layer, "activation", None)
+            is_linear = activation is None or activation is keras.activations.linear
+            if isinstance(layer, _POOL_TYPES) or not is_linear:
+                nonlinear.append(layer.name)
+        elif isinstance(layer, _ACTIVATION_TYPES):
+            nonlinear.append(layer.name)
+            has_activation_layers = True
+    names = nonlinear if has_activation_layers else conv_pool
+    if not names:
+        raise ValueError(
+            f"model {keras_model.name!r} has no convolution, pooling or activation layer with "
+            "a 4-D (N, H, W, C) output; pass layers=[...] explicitly. Layers: "
+            f"{', '.join(layer.name for layer in keras_model.layers)}"
+        )
+    return names
+
+
+def _resolve_layers(
+    model: ZooModel | keras.Model, layers: str | Sequence[str] | None
+) -> tuple[str, ...]:
+    if layers is None:
+        return tuple(feature_map_layers(model))
+    if isinstance(layers, str):
+        layers = [layers]
+    names = list(layers)
+    if not names:
+        raise ValueError("layers is empty; pass layer names, or None for every feature map layer")
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"layer names must be strings, got {name!r}")
+        get_layer(model, name)  # raises ValueError listing the valid names
+    if len(set(names)) != len(names):
+        raise ValueError(f"layers contains duplicates: {names}")
+    return tuple(names)
+
+
+# ---------------------------------------------------------------------------
+# The activation model
+
+
+class ActivationModel:
+    """One Keras model from the network's input to the outputs of many layers.
+
+    Built once per (model, layers) by :func:`activation_model`. Calling it runs ONE
+    forward pass (a cached ``tf.function``, not ``.predict``) and returns an ordered
+    ``{layer name: numpy array}``.
+    """
+
+    def __init__(
+        self,
+        keras_model: keras.Model,
+        layer_names: Sequence[str],
+        input_size: tuple[int, int] | None,
+    ) -> None:
+        self.layer_names: tuple[str, ...] = tuple(layer_names)
+        outputs = [keras_model.get_layer(name).output for name in self.layer_names]
+        # model.input (one tensor), not model.inputs: avoids Keras' input-structure warning.
+        self.model = keras.Model(keras_model.input, outputs, name=f"{keras_model.name}_activations")
+        shape = tuple(keras_model.input.shape)  # (None, H, W, C)
+        self.input_shape = shape
+        # Size images are resized to: the ZooModel's input_size, else the model's fixed size.
+        fixed = shape[1:3] if None not in shape[1:3] else None
+        self.input_size = input_size if input_size is not None else fixed
+        self.source_name = keras_model.name
+        spec = tf.TensorSpec((None, *shape[1:]), tf.float32)
+        model = self.model
+
+        @tf.function(input_signature=[spec], reduce_retracing=True)
+        def forward(x):
+            return model(x, training=False)
+
+        self._forward = forward
+
+    def __repr__(self) -> str:
+        return (
+            f"ActivationModel({self.source_name!r}, {len(self.layer_names)} layers: "
+            f"{', '.join(self.layer_names[:4])}{', ...' if len(self.layer_names) > 4 else ''})"
+        )
+
+    def prepare(self, images: Any) -> np.ndarray:
+        """Images in any accepted form → the float32 (N, H, W, C) batch the model takes."""
+        return prepare_images(images, self.input_shape, self.input_size)
+
+    def __call__(self, images: Any) -> dict[str, np.ndarray]:
+        """One forward pass → ``{layer name: (N, H, W, C) array}`` in network order.
+
+        The arrays are read-only views of TensorFlow's outputs (no copy); use
+        ``array.copy()`` to modify one.
+        """
+        outputs = self._forward(tf.convert_to_tensor(self.prepare(images)))
+        if not isinstance(outputs, list | tuple):
+            outputs = [outputs]
+        # np.asarray shares the tensor's memory (read-only); .numpy() would copy every
+        # output, which costs as much as half a forward pass for EfficientNet.
+        return {name: np.asarray(out) for name, out in zip(self.layer_names, outputs, strict=True)}
+
+
+_ACTIVATION_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def activation_model(
+    model: ZooModel | keras.Model, layers: str | Sequence[str] | None = None
+) -> ActivationModel:
+    """The (cached) model that returns the outputs of ``layers`` in one forward pass.
+
+    ``layers=None`` means every feature-map layer (:func:`feature_map_layers`: the
+    convolution and pooling layers, in order). An unknown layer name raises a
+    ``ValueError`` that lists the valid names. Built once per model and layer list.
+    """
+    if isinstance(model, ActivationModel):
+        raise TypeError("this is already an activation model; pass the network it was built from")
+    keras_model = get_keras_model(model)
+    names = _resolve_layers(model, layers)
+    input_size = model.input_size if isinstance(model, ZooModel) else None
+    per_model = _ACTIVATION_MODELS.setdefault(keras_model, {})
+    key = (names, input_size)
+    if key not in per_model:
+        per_model[key] = ActivationModel(keras_model, names, input_size)
+    return per_model[key]
+
+
+def get_activations(
+    model: ZooModel | keras.Model | ActivationModel,
+    images: Any,
+    layers: str | Sequence[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Outputs of ``layers`` for ``images``, from one forward pass: ``{name: (N, H, W, C)}``.
+
+    ``model`` is a ZooModel, a keras.Model, or an :class:`ActivationModel`. ``images``
+    is one image or a list/batch (uint8 arrays, paths, PIL images: resized to the model's
+    input size) or an already preprocessed float batch of the model's input shape.
+    The dict keeps the order of ``layers`` (default: network order).
+    """
+    if isinstance(model, ActivationModel):
+        result = model(images)
+        if layers is None:
+            return result
+        wanted = [layers] if isinstance(layers, str) else list(layers)
+        missing = [name for name in wanted if name not in result]
+        if missing:
+            raise ValueError(
+                f"this activation model has no layer(s) {missing}. Valid layer names: "
+                f"{', '.join(model.layer_names)}. Build one with "
+                "lh.activation_model(model, layers=[...])."
+            )
+        return {name: result[name] for name in wanted}
+    return activation_model(model, layers)(images)
+
+
+# ---------------------------------------------------------------------------
+# Input images
+
+
+def _is_image_like(item: Any) -> bool:
+    from PIL import Image
+
+    return isinstance(item, np.ndarray | str | Path | bytes | bytearray | Image.Image)
+
+
+def prepare_images(
+    images: Any,
+    input_shape: Sequence[int | None],
+    size: tuple[int, int] | None = None,
+) -> np.ndarray:
+    """Images → float32 batch (N, H, W, C) for a model with ``input_shape`` (None, H, W, C).
+
+    A float array of rank 3 or 4 is taken as already preprocessed (values in [0, 255])
+    and only checked. Anything else (uint8 arrays, paths, PIL images, bytes, or a list of
+    them) is loaded as RGB and resized to ``size`` (default: the model's fixed input size).
+    """
+    channels = input_shape[-1]
+    expected = tuple(input_shape[1:])
+
+    def describe() -> str:
+        dims = "x".join("any" if d is None else str(d) for d in expected)
+        return f"the model expects images of {dims} (H x W x C)"
+
+    if isinstance(images, np.ndarray) and np.issubdtype(images.dtype, np.floating) and (
+        images.ndim in (3, 4)
+    ):
+        batch = images[None] if images.ndim == 3 else images
+        ok = batch.shape[-1] == channels and all(
+            want is None or want == got for want, got in zip(expected, batch.shape[1:], strict=True)
+        )
+        if ok:
+            if not np.all(np.isfinite(batch)):
+                raise ValueError("the image batch contains NaN or infinite values")
+            return np.ascontiguousarray(batch, dtype=np.float32)
+        if batch.shape[-1] not in (1, 3, 4):
+            raise ValueError(
+                f"got a float array of shape {images.shape}, which is not an image batch: "
+                f"{describe()}. Pass uint8 photos (they are resized) or a batch of that shape."
+            )
+        # a float image of another size: load (checks the range) and resize below
+    if isinstance(images, np.ndarray) and images.ndim == 4:
+        items = list(images)
+    elif isinstance(images, list | tuple):
+        items = list(images)
+    else:
+        items = [images]
+    if not items:
+        raise ValueError("got an empty list of images; pass at least one image")
+    batch = []
+    for index, item in enumerate(items):
+        if not _is_image_like(item):
+            raise TypeError(
+                f"image {index} is a {type(item).__name__}, not an image: pass a numpy array "
+                "(H x W x 3), a file path, a PIL image or bytes (or a list of them)"
+            )
+        if isinstance(item, np.ndarray) and (item.ndim not in (2, 3) or item.size == 0):
+            raise ValueError(
+                f"image {index} has shape {item.shape}, which is not an image: expected "
+                "H x W (grayscale) or H x W x C; " + describe()
+            )
+        image = load_image(item)
+        target = size
+        if target is None:
+            target = tuple(expected[:2]) if None not in expected[:2] else image.shape[:2]
+        image = resize_image(image, target)
+        if channels == 1:
+            image = image.mean(axis=-1, keepdims=True)
+        elif channels != 3:
+            raise ValueError(f"{describe()}; only 1- or 3-channel models take photos")
+        batch.append(np.asarray(image, dtype=np.float32))
+    shapes = {b.shape for b in batch}
+    if len(shapes) > 1:
+        raise ValueError(
+            f"the images have different sizes {sorted(shapes)} and the model has no fixed "
+            "input size; resize them to one size first (lh.resize_image)"
+        )
+    return np.stack(batch)
+
+
+# ---------------------------------------------------------------------------
+# Channel grids
+
+
+def _as_feature_map(activation: Any) -> np.ndarray:
+    array = np.asarray(activation)
+    if array.ndim == 4:
+        if array.shape[0] != 1:
+            raise ValueError(
+                f"activation has shape {array.shape}: a batch of {array.shape[0]} images. "
+                "Pass one image's activation, e.g. activation[0]."
+            )
+        array = array[0]
+    if array.ndim != 3:
+        raise ValueError(
+            f"activation has shape {array.shape}; expected one layer's feature map (H, W, C) "
+            "or (1, H, W, C). Dense layers have no spatial channels to tile."
+        )
+    if array.size == 0:
+        raise ValueError(f"activation has shape {array.shape}, which is empty")
+    if not np.all(np.isfinite(array)):
+        raise ValueError("activation contains NaN or infinite values")
+    return array.astype(np.float32, copy=False)
+
+
+def normalize_channels(feature_map: np.ndarray, norm: str = "minmax") -> np.ndarray:
+    """Scale every channel of an (H, W, C) map to [0, 1] on its own, for display.
+
+    ``"minmax"``: (a - min) / (max - min); ``"std"``: 0.5 + 0.15 (a - mean) / std, clipped
+    (the Deep Learning with Python recipe); ``"max"``: a / max|a|, negatives clipped.
+    A constant channel (e.g. a dead ReLU, all zeros) becomes 0 everywhere, never NaN.
+    """
+    a = _as_feature_map(feature_map).astype(np.float32, copy=False)
+    if norm == "minmax":
+        lo = a.min(axis=(0, 1))
+        spread = a.max(axis=(0, 1)) - lo
+        shift, scale = lo, spread
+    elif norm == "std":
+        shift = a.mean(axis=(0, 1))
+        scale = a.std(axis=(0, 1)) / 0.15
+        spread = scale
+    elif norm == "max":
+        shift = np.zeros(a.shape[-1], dtype=np.float32)
+        scale = np.abs(a).max(axis=(0, 1))
+        spread = a.max(axis=(0, 1)) - a.min(axis=(0, 1))
+    else:
+        raise ValueError(f"unknown norm {norm!r}; choose one of {', '.join(NORMS)}")
+    magnitude = np.maximum(np.abs(a).max(axis=(0, 1)), 1.0)
+    live = spread > 1e-6 * magnitude  # constant channels show blank
+    safe_scale = np.where(live & (scale > 0), scale, 1.0)
+    out = (a - shift) / safe_scale
+    if norm == "std":
+        out += 0.5
+    np.clip(out, 0.0, 1.0, out=out)
+    out *= live
+    return out
+
+
+def grid_shape(channels: int, cols: int | None = 16) -> tuple[int, int]:
+    """(rows, cols) of the tiling: at most ``cols`` tiles a row.
+
+    ``cols=None`` picks about twice as many columns as rows (a landscape grid).
+    """
+    if channels < 1:
+        raise ValueError(f"need at least one channel, got {channels}")
+    if cols is None:
+        cols = math.ceil(math.sqrt(2 * channels))
+    if int(cols) < 1:
+        raise ValueError(f"cols must be at least 1, got {cols}")
+    cols = min(int(cols), channels)
+    return math.ceil(channels / cols), cols
+
+
+def channel_grid(
+    activation: Any,
+    cols: int | None = 16,
+    norm: str = "minmax",
+    padding: int = 1,
+    pad_value: float = 1.0,
+    channels: int | slice | Sequence[int] | None = None,
+) -> np.ndarray:
+    """Tile every channel of one layer's activation into one 2-D image, row by row.
+
+    ``activation`` is (H, W, C) or (1, H, W, C). Each channel is normalized on its own
+    (:func:`normalize_channels`, values in [0, 1]; dead channels are 0). ``cols=None``
+    chooses a landscape layout (:func:`grid_shape`). ``padding`` pixels
+    of ``pad_value`` separate the tiles and fill unused tiles of the last row. ``channels``
+    picks a subset (a count from the start, a slice, or indices). No Python loop over
+    channels: one reshape and transpose.
+    Shape: (rows*(H+padding) - padding, cols*(W+padding) - padding).
+    """
+    feature_map = _as_feature_map(activation)
+    if channels is not None:
+        index = np.arange(feature_map.shape[-1])
+        chosen = index[:channels] if isinstance(channels, int) else index[channels]
+        if np.size(chosen) == 0:
+            raise ValueError(f"channels={channels!r} selects no channel")
+        feature_map = feature_map[..., np.atleast_1d(chosen)]
+    if int(padding) < 0:
+        raise ValueError(f"padding must be >= 0, got {padding}")
+    padding = int(padding)
+    tiles = normalize_channels(feature_map, norm)  # (H, W, C)
+    height, width, count = tiles.shape
+    rows, cols = grid_shape(count, cols)
+    cell_h, cell_w = height + padding, width + padding
+    canvas = np.full((cell_h, cell_w, rows * cols), pad_value, dtype=np.float32)
+    canvas[:height, :width, :count] = tiles
+    grid = canvas.reshape(cell_h, cell_w, rows, cols).transpose(2, 0, 3, 1)
+    grid = grid.reshape(rows * cell_h, cols * cell_w)
+    return grid[: rows * cell_h - padding, : cols * cell_w - padding]
+
+
+def channel_image(activation: Any, channel: int, norm: str = "minmax") -> np.ndarray:
+    """One channel of an (H, W, C) or (1, H, W, C) activation, normalized to [0, 1]."""
+    feature_map = _as_feature_map(activation)
+    count = feature_map.shape[-1]
+    if not -count <= int(channel) < count:
+        raise IndexError(f"channel {channel} is out of range: this layer has {count} channels")
+    return normalize_channels(feature_map[..., [int(channel)]], norm)[..., 0]
+
+
+def describe_layer(name: str, activation: Any) -> str:
+    """Title text: ``conv2d_0: 148x148, 32 channels``."""
+    feature_map = _as_feature_map(activation)
+    height, width, count = feature_map.shape
+    return f"{name}: {height}x{width}, {count} channel{'s' if count != 1 else ''}"
+
+
+# ---------------------------------------------------------------------------
+# Plots
+
+
+def _grid_cmap(cmap: str):
+    import matplotlib
+
+    return matplotlib.colormaps[cmap].with_extremes(under="white")
+
+
+def plot_channel_grid(
+    activation: Any,
+    layer_name: str = "activation",
+    cols: int | None = 16,
+    norm: str = "minmax",
+    padding: int = 1,
+    channels: int | slice | Sequence[int] | None = None,
+    cmap: str = "viridis",
+    width: float = 12.0,
+    ax: Any = None,
+):
+    """One figure: every channel of one layer as tiles, titled with name, shape and count.
+
+    Tile borders are white; dead channels are the colormap's lowest colour.
+    Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    grid = channel_grid(activation, cols, norm, padding, pad_value=-1.0, channels=channels)
+    if ax is None:
+        height = max(1.0, width * grid.shape[0] / grid.shape[1])
+        fig, ax = plt.subplots(figsize=(width, height + 0.4))
+    else:
+        fig = ax.figure
+    ax.imshow(grid, cmap=_grid_cmap(cmap), vmin=0.0, vmax=1.0, interpolation="nearest")
+    title = describe_layer(layer_name, activation)
+    if channels is not None:
+        count = _as_feature_map(activation).shape[-1]
+        shown = len(np.atleast_1d(np.arange(count)[:channels] if isinstance(channels, int)
+                                  else np.arange(count)[channels]))
+        title += f" (first {shown} shown)" if isinstance(channels, int) else f" ({shown} shown)"
+    ax.set_title(title)
+    ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def plot_activations(
+    activations: Mapping[str, np.ndarray],
+    image_index: int = 0,
+    cols: int | None = 16,
+    norm: str = "minmax",
+    **options: Any,
+) -> list:
+    """One channel-grid figure per layer (of image ``image_index`` of the batch)."""
+    figures = []
+    for name, batch in activations.items():
+        array = np.asarray(batch)
+        activation = array[image_index] if array.ndim == 4 else array
+        figures.append(plot_channel_grid(activation, name, cols=cols, norm=norm, **options))
+    return figures
+
+
+# ---------------------------------------------------------------------------
+# Layer statistics: the lecture's claims, measured
+
+
+@dataclass(frozen=True)
+class LayerStatistics:
+    """What one layer's activations look like over a set of images."""
+
+    layer: str
+    kind: str
+    height: int
+    width: int
+    channels: int
+    zero_fraction: float  # share of activations that are exactly 0
+    dead_fraction: float  # share of channels that are 0 for every image and position
+    mean: float  # mean activation
+
+    @property
+    def size(self) -> int:
+        """Number of values per image (H * W * C)."""
+        return self.height * self.width * self.channels
+
+
+def statistics_from_activations(
+    activations: Mapping[str, np.ndarray], kinds: Mapping[str, str] | None = None
+) -> list[LayerStatistics]:
+    """:class:`LayerStatistics` for each layer of ``{name: (N, H, W, C)}`` activations."""
+    rows = []
+    for name, batch in activations.items():
+        array = np.asarray(batch)
+        if array.ndim != 4:
+            raise ValueError(
+                f"layer {name!r} has activations of shape {array.shape}; statistics need "
+                "(N, H, W, C) feature maps"
+            )
+        is_zero = array == 0
+        rows.append(
+            LayerStatistics(
+                layer=name,
+                kind=(kinds or {}).get(name, ""),
+                height=array.shape[1],
+                width=array.shape[2],
+                channels=array.shape[3],
+                zero_fraction=float(is_zero.mean()),
+                dead_fraction=float(is_zero.all(axis=(0, 1, 2)).mean()),
+                mean=float(array.mean(dtype=np.float64)),
+            )
+        )
+    return rows
+
+
+def layer_statistics(
+    model: ZooModel | keras.Model,
+    images: Any = None,
+    layers: str | Sequence[str] | None = None,
+) -> list[LayerStatistics]:
+    """Size, channel count and sparsity of each layer over ``images`` (one forward pass).
+
+    ``images`` defaults to the sample photos :data:`STATISTICS_IMAGES` (cat, coffee,
+    rocket, astronaut, kitten, dog), each preprocessed for the model. ``layers`` defaults
+    to every feature-map layer.
+    """
+    if images is None:
+        images = [sample_image(name) for name in STATISTICS_IMAGES]
+    elif isinstance(images, Mapping):
+        images = list(images.values())
+    activations = get_activations(model, images, layers)
+    keras_model = get_keras_model(model)
+    kinds = {name: type(keras_model.get_layer(name)).__name__ for name in activations}
+    return statistics_from_activations(activations, kinds)
+
+
+def format_layer_statistics(stats: Sequence[LayerStatistics]) -> str:
+    """A plain-text table of :func:`layer_statistics` (percentages rounded to 0.1)."""
+    header = ("layer", "type", "H x W", "channels", "values", "zeros %", "dead channels")
+    rows = [
+        (
+            s.layer,
+            s.kind,
+            f"{s.height}x{s.width}",
+            str(s.channels),
+            f"{s.size:,}",
+            f"{100 * s.zero_fraction:.1f}",
+            f"{round(s.dead_fraction * s.channels)}/{s.channels}",
+        )
+        for s in stats
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def plot_layer_statistics(stats: Sequence[LayerStatistics], title: str = "", width: float = 12.0):
+    """Three panels against depth: spatial size, channel count, and % zeros / dead channels."""
+    import matplotlib.pyplot as plt
+
+    names = [s.layer for s in stats]
+    x = np.arange(len(stats))
+    fig, axes = plt.subplots(1, 3, figsize=(width, 3.8), sharex=True)
+    axes[0].plot(x, [s.height * s.width for s in stats], "o-", color="tab:blue")
+    axes[0].set_yscale("log")
+    axes[0].set_title("spatial size (H x W, log scale)")
+    axes[1].bar(x, [s.channels for s in stats], color="tab:orange")
+    axes[1].set_title("channels")
+    axes[2].plot(x, [100 * s.zero_fraction for s in stats], "o-", label="zero activations")
+    axes[2].plot(x, [100 * s.dead_fraction for s in stats], "s--", label="dead channels")
+    axes[2].set_ylim(-3, 103)
+    axes[2].set_title("sparsity (%)")
+    axes[2].legend(loc="best", fontsize=9)
+    step = max(1, len(names) // 12)
+    for ax in axes:
+        ax.set_xticks(x[::step])
+        ax.set_xticklabels(names[::step], rotation=60, ha="right", fontsize=8)
+        ax.set_xlabel("layer (input → output)")
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Model tables
+
+
+def layer_table(model: ZooModel | keras.Model) -> str:
+    """Layer name, type, output shape and parameter count as plain text (like the slide).
+
+    Deterministic text (no box drawing, no terminal width), with the totals at the end.
+    """
+    keras_model = get_keras_model(model)
+    rows = [("Layer (type)", "Output Shape", "Param #")]
+    for layer in keras_model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        try:
+            shape = str(tuple(layer.output.shape))
+        except (AttributeError, ValueError):
+            shape = "?"
+        rows.append((f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [
+        f"{a.ljust(widths[0])}  {b.ljust(widths[1])}  {c.rjust(widths[2])}".rstrip()
+        for a, b, c in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    trainable = sum(int(np.prod(w.shape)) for w in keras_model.trainable_weights)
+    total = keras_model.count_params()
+    lines += [
+        "-" * len(lines[0]),
+        f"Total params: {total:,}",
+        f"Trainable params: {trainable:,}",
+        f"Non-trainable params: {total - trainable:,}",
+    ]
+    return "\n".join(lines)
+
+
+def format_shapes(activations: Mapping[str, np.ndarray]) -> str:
+    """One line per layer, ``(1, 148, 148, 32)  conv2d_0``, as the slide prints them."""
+    shapes = {name: str(tuple(np.shape(a))) for name, a in activations.items()}
+    width = max(len(s) for s in shapes.values())
+    return "\n".join(f"{shape.ljust(width)}  {name}" for name, shape in shapes.items())
+
+
+__all__ = [
+    "ActivationModel",
+    "LayerStatistics",
+    "STATISTICS_IMAGES",
+    "activation_model",
+    "channel_grid",
+    "channel_image",
+    "describe_layer",
+    "feature_map_layers",
+    "format_layer_statistics",
+    "format_shapes",
+    "get_activations",
+    "grid_shape",
+    "layer_statistics",
+    "layer_table",
+    "normalize_channels",
+    "plot_activations",
+    "plot_channel_grid",
+    "plot_layer_statistics",
+    "prepare_images",
+    "statistics_from_activations",
+]
