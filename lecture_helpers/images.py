@@ -138,17 +138,63 @@ def resize_image(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     return np.asarray(pil, dtype=np.uint8)
 
 
+def _center_square(image: np.ndarray, size: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    crop = Image.fromarray(image[top : top + side, left : left + side])
+    return np.asarray(crop.resize((size, size), Image.Resampling.BICUBIC))
+
+
+def write_sample_images(folder: str | Path) -> list[Path]:
+    """Write the sample photos into ``folder`` from files that installed packages carry.
+
+    scikit-image's chelsea, coffee, rocket and astronaut; the kitten and dog photos of
+    ``catsordogs``; and a 448x224 cat|dog scene (cat on the left, dog on the right).
+    """
+    import skimage.data
+
+    from .assets import asset_path, write_atomically
+
+    photos = {
+        "chelsea.png": skimage.data.chelsea(),
+        "coffee.png": skimage.data.coffee(),
+        "rocket.png": skimage.data.rocket(),
+        "astronaut.png": skimage.data.astronaut(),
+        "kitten.png": load_image(asset_path("kitten.jpeg")),
+        "dog.png": load_image(asset_path("dog.jpeg")),
+    }
+    photos["cat_dog.png"] = np.concatenate(
+        [_center_square(photos["chelsea.png"], 224), _center_square(photos["dog.png"], 224)],
+        axis=1,
+    )
+    written = []
+    for name, image in photos.items():
+        written.append(
+            write_atomically(
+                Path(folder) / name, lambda p, im=image: Image.fromarray(im).save(p, format="PNG")
+            )
+        )
+    return written
+
+
+def sample_image_dir() -> Path:
+    """The folder of sample photos: the repository's data/, or (pip install) a cache folder."""
+    if all((DATA_DIR / f).is_file() for f in SAMPLE_IMAGES.values()):
+        return DATA_DIR
+    from .assets import cache_dir
+
+    folder = cache_dir() / "data"
+    if not all((folder / f).is_file() for f in SAMPLE_IMAGES.values()):
+        write_sample_images(folder)
+    return folder
+
+
 def sample_image(name: str, size: int | tuple[int, int] | None = None) -> np.ndarray:
-    """Load one of the sample photos in ``data/`` by name (see ``lh.SAMPLE_IMAGES``)."""
+    """Load one of the sample photos by name (see ``lh.SAMPLE_IMAGES`` and data/README.md)."""
     if name not in SAMPLE_IMAGES:
         raise KeyError(f"unknown sample image {name!r}; choose one of {sorted(SAMPLE_IMAGES)}")
-    path = DATA_DIR / SAMPLE_IMAGES[name]
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing; recreate the sample photos with "
-            "`python scripts/make_sample_images.py` (make setup does it)."
-        )
-    return load_image(path, size)
+    return load_image(sample_image_dir() / SAMPLE_IMAGES[name], size)
 
 
 def prepare_image_for_display(x: Any, norm: str = "max") -> np.ndarray:

@@ -105,3 +105,17 @@ def test_prepare_image_for_display_constant_is_zero_not_nan():
 def test_prepare_image_for_display_rejects_unknown_norm():
     with pytest.raises(ValueError, match="'max', 'minmax' or 'std'"):
         lh.prepare_image_for_display(np.zeros((2, 2)), norm="l2")
+
+
+def test_sample_photos_are_regenerated_when_data_is_missing(tmp_path, monkeypatch):
+    from lecture_helpers import images
+
+    repo_copy = lh.sample_image("cat_dog")
+    monkeypatch.setattr(images, "DATA_DIR", tmp_path / "no-data-here")
+    monkeypatch.setenv("LECTURE_HELPERS_CACHE", str(tmp_path / "cache"))
+    regenerated = lh.sample_image("cat_dog")
+    assert images.sample_image_dir() == tmp_path / "cache" / "data"
+    np.testing.assert_array_equal(regenerated, repo_copy)
+    assert sorted(p.name for p in (tmp_path / "cache" / "data").iterdir()) == sorted(
+        lh.SAMPLE_IMAGES.values()
+    )
