@@ -1,0 +1,352 @@
+"""Is a heatmap faithful to the model?  Two checks for attribution methods.
+
+* Deletion and insertion curves (Petsiuk et al., RISE, 2018): remove (or insert) pixels in
+  the order the heatmap ranks them and follow the class probability.  A faithful map makes
+  the probability fall fast when its top pixels are deleted (small area under the deletion
+  curve) and rise fast when they are inserted (large area under the insertion curve).
+* The model-randomization sanity check (Adebayo et al. 2018): randomize the weights of the
+  top layers, layer after layer (on a copy; the cached zoo model is never touched).  An
+  explanation that depends on what the model learned must change; one that stays similar
+  (guided backprop is the known case) explains the image more than the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+from PIL import Image, ImageFilter
+
+from . import cam
+from ._quiet import tf
+from .zoo import ZooModel, get_keras_model
+
+__all__ = [
+    "CurveResult",
+    "SanityCheckResult",
+    "cascading_randomization",
+    "deletion_insertion",
+    "plot_deletion_insertion",
+    "randomize_layers",
+    "randomized_copy",
+    "spearman_correlation",
+]
+
+
+# ---------------------------------------------------------------------------
+# Deletion and insertion
+
+
+@dataclass
+class CurveResult:
+    """Class probability after deleting / inserting each fraction of the pixels."""
+
+    fractions: np.ndarray
+    deletion: np.ndarray
+    insertion: np.ndarray
+    class_index: int
+
+    @property
+    def deletion_auc(self) -> float:
+        """Area under the deletion curve (lower = more faithful)."""
+        return float(np.trapezoid(self.deletion, self.fractions))
+
+    @property
+    def insertion_auc(self) -> float:
+        """Area under the insertion curve (higher = more faithful)."""
+        return float(np.trapezoid(self.insertion, self.fractions))
+
+
+def _pixel_order(
+    heatmap: np.ndarray, size: tuple[int, int], seed: int, block: int = 1
+) -> np.ndarray:
+    """Pixel indices, most important first; ties in random (seeded) order.
+
+    ``block`` > 1: pixels move in ``block`` x ``block`` squares, ranked by their mean value.
+    """
+    heatmap = np.asarray(heatmap, dtype=np.float32)
+    if heatmap.ndim != 2:
+        raise ValueError(
+            f"heatmap must be one 2-D map (H, W), got shape {heatmap.shape}; for a "
+            "pixel attribution (H, W, 3) pass np.abs(g).max(axis=-1)."
+        )
+    if not np.all(np.isfinite(heatmap)):
+        raise ValueError("heatmap contains NaN or infinite values")
+    if heatmap.shape != tuple(size):
+        heatmap = cam.upsample_heatmap(heatmap, size)
+    if block > 1:
+        rows = np.arange(size[0]) // block
+        cols = np.arange(size[1]) // block
+        labels = rows[:, None] * (cols[-1] + 1) + cols[None, :]
+        sums = np.bincount(labels.ravel(), weights=heatmap.ravel())
+        means = sums / np.bincount(labels.ravel())
+        # Rank blocks, then pixels by their block's rank (ties inside a block by raster).
+        block_order = np.lexsort(
+            (np.random.default_rng(seed).permutation(means.size), -means)
+        )
+        block_rank = np.empty(means.size, np.int64)
+        block_rank[block_order] = np.arange(means.size)
+        return np.argsort(block_rank[labels.ravel()], kind="stable")
+    values = heatmap.ravel()
+    tie_break = np.random.default_rng(seed).permutation(values.size)
+    return np.lexsort((tie_break, -values))
+
+
+def blurred(image: np.ndarray, radius: float) -> np.ndarray:
+    """Gaussian-blurred copy of a float image in [0, 255] (the insertion start)."""
+    pil = Image.fromarray(np.clip(np.round(image), 0, 255).astype(np.uint8))
+    return np.asarray(pil.filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32)
+
+
+def deletion_insertion(
+    model: ZooModel | keras.Model,
+    image: Any,
+    heatmap: np.ndarray,
+    class_index: Any = None,
+    *,
+    size: tuple[int, int] | None = None,
+    steps: int = 32,
+    batch_size: int = 34,
+    deletion_fill: float | None = 127.5,
+    blur_radius: float = 8.0,
+    block: int = 16,
+    seed: int = 0,
+) -> CurveResult:
+    """Deletion and insertion curves of one heatmap, with ``steps`` + 1 points each.
+
+    Deletion: the heatmap's top pixels are replaced by grey (``deletion_fill``), the
+    most important first.  Insertion: start from a blurred copy of the image
+    (``blur_radius`` px) and put the original pixels back in the same order.  The curve is
+    the class probability (``class_index``; None = the image's top class).  All 2 x
+    (steps + 1) images run through the model in batches of ``batch_size``.
+    """
+    if steps < 1 or batch_size < 1:
+        raise ValueError(f"steps and batch_size must be >= 1 (got {steps}, {batch_size})")
+    x = cam.image_batch(model, image, size)
+    if len(x) != 1:
+        raise ValueError(f"deletion_insertion takes one image, got a batch of {len(x)}")
+    x = x[0]
+    height, width = x.shape[:2]
+    probabilities = cam.probability_function(model)
+    base = probabilities(tf.constant(x[None])).numpy()[0]
+    classes = cam._resolve_classes(model, class_index, len(base))
+    cls = int(np.argmax(base)) if classes is None or classes[0] < 0 else int(classes[0])
+    order = _pixel_order(heatmap, (height, width), seed, block)
+    counts = np.round(np.linspace(0, height * width, steps + 1)).astype(int)
+    rank = np.empty(height * width, np.int64)
+    rank[order] = np.arange(height * width)
+    rank = rank.reshape(height, width)
+    start = blurred(x, blur_radius)
+    images = []
+    for count in counts:
+        chosen = (rank < count)[..., None]
+        images.append(np.where(chosen, start if deletion_fill is None else deletion_fill, x))
+    for count in counts:
+        chosen = (rank < count)[..., None]
+        images.append(np.where(chosen, x, start))  # insertion
+    stack = np.stack(images).astype(np.float32)
+    probs = np.concatenate(
+        [
+            probabilities(tf.constant(stack[i : i + batch_size])).numpy()[:, cls]
+            for i in range(0, len(stack), batch_size)
+        ]
+    )
+    return CurveResult(
+        fractions=counts / float(height * width),
+        deletion=probs[: steps + 1],
+        insertion=probs[steps + 1 :],
+        class_index=cls,
+    )
+
+
+def plot_deletion_insertion(results: dict[str, CurveResult], axes: Sequence[Any] | None = None):
+    """Two panels (deletion, insertion) with one curve per method and its AUC in the legend."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    for name, result in results.items():
+        style = {"color": "0.5", "linestyle": "--"} if name.lower().startswith("random") else {}
+        axes[0].plot(
+            result.fractions, result.deletion, label=f"{name} ({result.deletion_auc:.3f})", **style
+        )
+        axes[1].plot(
+            result.fractions,
+            result.insertion,
+            label=f"{name} ({result.insertion_auc:.3f})",
+            **style,
+        )
+    axes[0].set_title("Deletion: remove the top pixels first (AUC: lower is better)")
+    axes[1].set_title("Insertion: add the top pixels first (AUC: higher is better)")
+    for ax in axes:
+        ax.set_xlabel("fraction of pixels removed / inserted")
+        ax.set_ylabel("class probability")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8, title="method (AUC)", title_fontsize=8)
+    return axes
+
+
+# ---------------------------------------------------------------------------
+# Sanity check: model randomization
+
+
+def spearman_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rank correlation of two maps of the same shape (NaN if one is constant)."""
+    a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"maps differ in shape: {a.shape} vs {b.shape}")
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    from scipy.stats import rankdata
+
+    ra, rb = rankdata(a), rankdata(b)
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def _weighted_leaves(keras_model: keras.Model) -> list[tuple[str, keras.layers.Layer]]:
+    return [(path, layer) for path, layer in cam._leaf_layers(keras_model) if layer.weights]
+
+
+def _matching_layers(keras_model: keras.Model, prefixes: Sequence[str]) -> list[tuple[str, Any]]:
+    leaves = _weighted_leaves(keras_model)
+    chosen = [
+        (path, layer)
+        for path, layer in leaves
+        if any(
+            path == p or path.split("/")[-1].startswith(p) or path.startswith(p) for p in prefixes
+        )
+    ]
+    if not chosen:
+        raise ValueError(
+            f"no layer with weights matches {list(prefixes)}; layers with weights: "
+            f"{', '.join(path for path, _ in leaves)}"
+        )
+    return chosen
+
+
+def randomize_layers(
+    model: ZooModel | keras.Model, prefixes: Sequence[str], seed: int = 0
+) -> list[str]:
+    """Replace, IN PLACE, the weights of every layer whose name starts with one of
+    ``prefixes`` by Gaussian noise with each tensor's own mean and standard deviation
+    (moving variances: absolute values).  Use it on a copy (:func:`randomized_copy`).
+    Returns the randomized layer paths."""
+    keras_model = get_keras_model(model)
+    from . import zoo
+
+    if any(keras_model is z.model for z in zoo._cache.values()):
+        raise ValueError(
+            "refusing to randomize a cached zoo model in place (every notebook shares it); "
+            "randomize a copy: lh.randomized_copy(model, prefixes)"
+        )
+    rng = np.random.default_rng(seed)
+    chosen = _matching_layers(keras_model, prefixes)
+    for _, layer in chosen:
+        new = []
+        for variable in layer.weights:
+            value = np.asarray(variable.numpy(), np.float32)
+            noise = rng.normal(value.mean(), value.std(), value.shape).astype(np.float32)
+            if "variance" in variable.path:
+                noise = np.abs(noise) + 1e-3
+            new.append(noise)
+        layer.set_weights(new)
+    cam.refresh_guided_weights(keras_model)
+    return [path for path, _ in chosen]
+
+
+def randomized_copy(
+    model: ZooModel | keras.Model, prefixes: Sequence[str] = (), seed: int = 0
+) -> ZooModel | keras.Model:
+    """A copy of the model (clone + copied weights) with the layers matching ``prefixes``
+    randomized (see :func:`randomize_layers`); the original stays as it was.  A ZooModel
+    gives a ZooModel (same classes and layer names)."""
+    keras_model = get_keras_model(model)
+    clone = keras.models.clone_model(keras_model, recursive=True)
+    clone.set_weights(keras_model.get_weights())
+    clone.trainable = False
+    copy = (
+        dataclasses.replace(model, model=clone, name=f"{model.name}_copy", _submodels={})
+        if isinstance(model, ZooModel)
+        else clone
+    )
+    if prefixes:
+        randomize_layers(copy, prefixes, seed=seed)
+    return copy
+
+
+@dataclass
+class SanityCheckResult:
+    """Maps and rank correlations per method and cascading-randomization stage.
+
+    ``stages[0]`` is "original"; ``maps[method][i]`` the method's map at stage i;
+    ``correlations[method][i]`` its Spearman rank correlation with the original map.
+    """
+
+    stages: list[str]
+    maps: dict[str, list[np.ndarray]]
+    correlations: dict[str, list[float]]
+    class_index: int
+
+    def table(self) -> str:
+        """A text table: one row per stage, one column per method."""
+        methods = list(self.maps)
+        width = max(len(s) for s in self.stages) + 2
+        lines = ["randomized up to".ljust(width) + "".join(m.rjust(18) for m in methods)]
+        for i, stage in enumerate(self.stages):
+            cells = "".join(f"{self.correlations[m][i]:18.2f}" for m in methods)
+            lines.append(stage.ljust(width) + cells)
+        return "\n".join(lines)
+
+
+def cascading_randomization(
+    model: ZooModel | keras.Model,
+    image: Any,
+    class_index: Any = None,
+    stages: Sequence[str] = ("logits", "top", "block7", "block6"),
+    methods: Sequence[str] = ("Grad-CAM", "Guided backprop"),
+    *,
+    layer: str | None = None,
+    size: tuple[int, int] | None = None,
+    seed: int = 0,
+    map_fn: Callable[..., np.ndarray] | None = None,
+) -> SanityCheckResult:
+    """Adebayo et al.'s cascading randomization: randomize the layers matching
+    ``stages[0]``, then also ``stages[1]``, ... (top of the network first) on ONE private
+    copy, and compare each method's map with the trained model's (Spearman rank
+    correlation).  The class stays fixed (``class_index``; None = the trained model's top
+    class).  ``methods``: names from ``lh.CAM_METHODS``."""
+    compute = map_fn or cam.compute_heatmap
+    for method in methods:
+        if method not in cam.CAM_METHODS and map_fn is None:
+            raise ValueError(
+                f"unknown method {method!r}; choose from: {', '.join(cam.CAM_METHODS)}"
+            )
+    x = cam.image_batch(model, image, size)
+    if len(x) != 1:
+        raise ValueError(f"the sanity check takes one image, got a batch of {len(x)}")
+    probs = cam.probability_function(model)(tf.constant(x)).numpy()[0]
+    classes = cam._resolve_classes(model, class_index, len(probs))
+    cls = int(np.argmax(probs)) if classes is None or classes[0] < 0 else int(classes[0])
+    work = randomized_copy(model)
+    work_keras = get_keras_model(work)
+    try:
+        maps: dict[str, list[np.ndarray]] = {
+            m: [compute(model, x, m, cls, layer)[0]] for m in methods
+        }
+        names = ["original"]
+        for i, stage in enumerate(stages):
+            randomize_layers(work, [stage], seed=seed + i)
+            names.append(stage)
+            for m in methods:
+                maps[m].append(compute(work, x, m, cls, layer)[0])
+    finally:
+        cam.forget_model(work_keras)
+    correlations = {
+        m: [spearman_correlation(maps[m][0], other) for other in maps[m]] for m in methods
+    }
+    return SanityCheckResult(names, maps, correlations, cls)
