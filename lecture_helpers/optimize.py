@@ -456,6 +456,35 @@ class PixelParam:
         return tf.nn.depthwise_conv2d(out, ky, [1, 1, 1, 1], "VALID")
 
 
+def _irfft2d(real: Any, imag: Any, height: int, width: int) -> Any:
+    """``tf.signal.irfft2d(real + i*imag)`` with a cheap exact gradient (one rfft2d).
+
+    TensorFlow's generic irfft2d gradient is ~5x slower than this closed form: for
+    ``y = irfft2d(X)``, ``dL/dRe X = c * Re(rfft2d(g)) / (H W)`` and
+    ``dL/dIm X = c * Im(rfft2d(g)) / (H W)``, where ``c`` = 2 for the columns that stand
+    for two conjugate frequencies and 1 for the DC (and Nyquist) columns.
+    """
+    columns = width // 2 + 1
+    weight = np.full(columns, 2.0, np.float32)
+    weight[0] = 1.0
+    if width % 2 == 0:
+        weight[-1] = 1.0
+    weight /= height * width
+
+    @tf.custom_gradient
+    def inverse(re, im):
+        image = tf.signal.irfft2d(tf.complex(re, im), fft_length=[height, width])
+
+        def grad(upstream):
+            spectrum = tf.signal.rfft2d(upstream, fft_length=[height, width])
+            w = tf.constant(weight)
+            return tf.math.real(spectrum) * w, tf.math.imag(spectrum) * w
+
+        return image, grad
+
+    return inverse(real, imag)
+
+
 @dataclass(frozen=True)
 class FourierParam:
     """Lucid's Fourier parameterization: a scaled spectrum, inverse FFT, colour decorrelation.
@@ -468,7 +497,7 @@ class FourierParam:
     decay_power: float = 1.0
 
     def init(self, rng: np.random.Generator, n: int, height: int, width: int) -> np.ndarray:
-        shape = (n, 3, height, width // 2 + 1, 2)
+        shape = (n, 2, 3, height, width // 2 + 1)  # (real, imaginary) first: cheap slices
         return (self.sd * rng.standard_normal(shape)).astype(np.float32)
 
     def _scale(self, height: int, width: int) -> np.ndarray:
@@ -477,15 +506,14 @@ class FourierParam:
         return (scale * np.sqrt(height * width)).astype(np.float32)
 
     def to_image(self, p: Any, height: int, width: int) -> Any:
-        scale = tf.constant(self._scale(height, width))
-        spectrum = tf.complex(p[..., 0] * scale, p[..., 1] * scale)  # (N, 3, H, W//2+1)
-        t = tf.signal.irfft2d(spectrum, fft_length=[height, width]) / 4.0
+        scale = tf.constant(self._scale(height, width) / 4.0)
+        t = _irfft2d(p[:, 0] * scale, p[:, 1] * scale, height, width)  # (N, 3, H, W)
         return _decorrelated_to_rgb(tf.transpose(t, [0, 2, 3, 1]))
 
     def blur(self, p: Any, sigma: float, height: int, width: int) -> Any:
         freqs = _fft_freqs(height, width)
         gain = np.exp(-2.0 * (np.pi * sigma * freqs) ** 2).astype(np.float32)
-        return p * tf.constant(gain[None, None, :, :, None])
+        return p * tf.constant(gain)
 
 
 PARAMETERIZATIONS: dict[str, Callable[[], Any]] = {"pixel": PixelParam, "fourier": FourierParam}
@@ -505,85 +533,145 @@ def _parameterization(param: str | PixelParam | FourierParam) -> PixelParam | Fo
 # Transforms: (images in [0, 1], seed tensor of shape (2,)) -> images
 
 
+# Geometric transforms know their sampling map: for each output pixel (x, y, 1), a 3x3
+# matrix gives the input position it reads.  Consecutive geometric transforms are fused
+# into ONE bilinear resampling (composing their matrices), which is both faster and less
+# blurry than resampling once per transform.
+
+
+def _affine_matrices(a0: Any, a1: Any, a2: Any, b0: Any, b1: Any, b2: Any) -> Any:
+    """(N, 3, 3) matrices [[a0, a1, a2], [b0, b1, b2], [0, 0, 1]] from (N,) entries."""
+    zero, one = tf.zeros_like(a0), tf.ones_like(a0)
+    return tf.reshape(tf.stack([a0, a1, a2, b0, b1, b2, zero, zero, one], 1), (-1, 3, 3))
+
+
+def _translation(tx: Any, ty: Any) -> Any:
+    """(N, 3, 3) matrices: input = output + (tx, ty)."""
+    one, zero = tf.ones_like(tx), tf.zeros_like(tx)
+    return _affine_matrices(one, zero, tx, zero, one, ty)
+
+
+def _about_centre(scale: Any, angle: Any, height: int, width: int) -> Any:
+    """(N, 3, 3) matrices: zoom by ``scale`` and rotate by ``angle`` about the image centre."""
+    cy, cx = (height - 1) / 2.0, (width - 1) / 2.0
+    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+    tx = cx - cos * cx + sin * cy
+    ty = cy - sin * cx - cos * cy
+    return _affine_matrices(cos, -sin, tx, sin, cos, ty)
+
+
+def _resample(images: Any, matrix: Any, height: int, width: int, fill: float | None) -> Any:
+    """Bilinear resampling of each image at ``matrix @ (x, y, 1)``; output height x width."""
+    flat = tf.reshape(matrix, (-1, 9))[:, :8] / matrix[:, 2:3, 2]
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=images,
+        transforms=flat,
+        output_shape=tf.constant([height, width], tf.int32),
+        fill_value=0.0 if fill is None else float(fill),
+        interpolation="BILINEAR",
+        fill_mode="REFLECT" if fill is None else "CONSTANT",
+    )
+
+
+class GeometricTransform:
+    """A transform that is a (random) change of coordinates; see :func:`_apply_transforms`."""
+
+    fill: float | None = None  # constant fill value it needs outside the image (None: reflect)
+
+    def sample(self, n: Any, height: int, width: int, seed: Any) -> tuple[Any, int, int]:
+        """(N, 3, 3) output->input matrices and the output height and width."""
+        raise NotImplementedError
+
+    def __call__(self, images: Any, seed: Any) -> Any:
+        height, width = int(images.shape[1]), int(images.shape[2])
+        matrix, out_h, out_w = self.sample(tf.shape(images)[0], height, width, seed)
+        return _resample(images, matrix, out_h, out_w, self.fill)
+
+
 @dataclass(frozen=True)
-class Pad:
-    """Pad every side by ``width`` pixels (``value`` = constant grey, or mode="reflect")."""
+class Pad(GeometricTransform):
+    """Pad every side by ``width`` pixels of constant ``value`` (or mode="reflect")."""
 
     width: int
     mode: str = "constant"
     value: float = 0.5
 
-    def __call__(self, images: Any, seed: Any) -> Any:
-        w = self.width
-        if self.mode == "reflect":
-            return tf.pad(images, [[0, 0], [w, w], [w, w], [0, 0]], mode="REFLECT")
-        return tf.pad(images, [[0, 0], [w, w], [w, w], [0, 0]], constant_values=self.value)
+    @property
+    def fill(self) -> float | None:
+        return self.value if self.mode == "constant" else None
+
+    def sample(self, n, height, width, seed):
+        shift = tf.fill([n], -float(self.width))
+        return _translation(shift, shift), height + 2 * self.width, width + 2 * self.width
 
 
 @dataclass(frozen=True)
-class Jitter:
+class Jitter(GeometricTransform):
     """Crop ``d`` pixels off each axis at a random offset per image (a random shift)."""
 
     d: int
 
-    def __call__(self, images: Any, seed: Any) -> Any:
-        shape = tf.shape(images)
-        n, h, w = shape[0], shape[1], shape[2]
+    def sample(self, n, height, width, seed):
         offsets = tf.random.stateless_uniform((2, n), seed, 0, self.d + 1, dtype=tf.int32)
-        rows = offsets[0][:, None] + tf.range(h - self.d)[None, :]
-        cols = offsets[1][:, None] + tf.range(w - self.d)[None, :]
-        out = tf.gather(images, rows, axis=1, batch_dims=1)
-        return tf.gather(out, cols, axis=2, batch_dims=1)
-
-
-def _affine(images: Any, scale: Any, angle: Any) -> Any:
-    """Zoom by ``scale`` and rotate by ``angle`` (radians) about the centre, per image."""
-    shape = tf.shape(images)
-    h = tf.cast(shape[1], tf.float32)
-    w = tf.cast(shape[2], tf.float32)
-    cy, cx = (h - 1.0) / 2.0, (w - 1.0) / 2.0
-    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
-    # output (x, y) samples input (a0 x + a1 y + a2, b0 x + b1 y + b2): inverse map
-    a0, a1 = cos, -sin
-    b0, b1 = sin, cos
-    a2 = cx - a0 * cx - a1 * cy
-    b2 = cy - b0 * cx - b1 * cy
-    zeros = tf.zeros_like(a0)
-    matrix = tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
-    return tf.raw_ops.ImageProjectiveTransformV3(
-        images=images,
-        transforms=matrix,
-        output_shape=shape[1:3],
-        fill_value=0.0,
-        interpolation="BILINEAR",
-        fill_mode="REFLECT",
-    )
+        offsets = tf.cast(offsets, tf.float32)
+        return _translation(offsets[0], offsets[1]), height - self.d, width - self.d
 
 
 @dataclass(frozen=True)
-class RandomScale:
+class RandomScale(GeometricTransform):
     """Zoom each image by a random factor in [low, high] about its centre."""
 
     low: float = 0.9
     high: float = 1.1
 
-    def __call__(self, images: Any, seed: Any) -> Any:
-        n = tf.shape(images)[0]
+    def sample(self, n, height, width, seed):
         scale = tf.random.stateless_uniform((n,), seed, self.low, self.high)
-        return _affine(images, scale, tf.zeros_like(scale))
+        return _about_centre(scale, tf.zeros_like(scale), height, width), height, width
 
 
 @dataclass(frozen=True)
-class RandomRotate:
+class RandomRotate(GeometricTransform):
     """Rotate each image by a random angle in [-degrees, degrees] about its centre."""
 
     degrees: float = 10.0
 
-    def __call__(self, images: Any, seed: Any) -> Any:
-        n = tf.shape(images)[0]
+    def sample(self, n, height, width, seed):
         limit = math.radians(self.degrees)
         angle = tf.random.stateless_uniform((n,), seed, -limit, limit)
-        return _affine(images, tf.ones_like(angle), angle)
+        return _about_centre(tf.ones_like(angle), angle, height, width), height, width
+
+
+def _apply_transforms(images: Any, transform_list: Sequence, seed: Any) -> Any:
+    """Apply the transforms in order; runs of geometric ones become one resampling.
+
+    Transform ``i`` draws its randomness from ``fold_in(seed, i)``.
+    """
+    n = tf.shape(images)[0]
+    pending = None  # (matrix, height, width, fill) of the geometric run so far
+    height, width = int(images.shape[1]), int(images.shape[2])
+
+    def flush(x, pending):
+        if pending is None:
+            return x
+        matrix, h, w, fill = pending
+        return _resample(x, matrix, h, w, fill)
+
+    for i, transform in enumerate(transform_list):
+        step_seed = tf.random.experimental.stateless_fold_in(seed, i)
+        if isinstance(transform, GeometricTransform):
+            in_h, in_w = (height, width) if pending is None else pending[1:3]
+            matrix, out_h, out_w = transform.sample(n, in_h, in_w, step_seed)
+            if pending is None:
+                pending = (matrix, out_h, out_w, transform.fill)
+            else:
+                fill = pending[3] if pending[3] is not None else transform.fill
+                pending = (tf.matmul(pending[0], matrix), out_h, out_w, fill)
+        else:
+            images = flush(images, pending)
+            pending = None
+            images = transform(images, step_seed)
+            height, width = int(images.shape[1]), int(images.shape[2])
+    return flush(images, pending)
 
 
 def pad(width: int = 12, mode: str = "constant", value: float = 0.5) -> Pad:
@@ -734,6 +822,47 @@ class _Config:
     blur: Blur | None
     optimizer: str
     normalize_gradient: bool
+    redirect_relu: bool = True
+
+
+def _relu_bounds(layer: keras.layers.Layer) -> tuple[float, float] | None:
+    """(low, high) if ``layer`` is a plain ReLU (or ReLU6) layer, else None."""
+    if isinstance(layer, keras.layers.ReLU):
+        config = layer.get_config()
+        if config.get("negative_slope", 0.0) == 0.0 and config.get("threshold", 0.0) == 0.0:
+            high = config.get("max_value")
+            return 0.0, math.inf if high is None else float(high)
+        return None
+    if isinstance(layer, keras.layers.Activation):
+        name = getattr(layer.activation, "__name__", "")
+        if name in ("relu", "relu6"):
+            return 0.0, 6.0 if name == "relu6" else math.inf
+    return None
+
+
+def _redirected_relu(x: Any, low: float, high: float) -> Any:
+    """``clip(x, low, high)`` whose gradient is never zero for a whole image (Lucid's trick).
+
+    A filter that is off everywhere for an image (a "dead" start) gets no gradient through
+    a ReLU, so gradient ascent could never switch it on.  Per image, when the ordinary
+    gradient is zero everywhere, this passes the gradient through instead, except where it
+    would push a value further outside [low, high].
+    """
+
+    @tf.custom_gradient
+    def relu(x):
+        def grad(upstream):
+            inside = (x > low) & (x < high)
+            ordinary = tf.where(inside, upstream, tf.zeros_like(upstream))
+            outward = ((x <= low) & (upstream < 0)) | ((x >= high) & (upstream > 0))
+            redirected = tf.where(outward, tf.zeros_like(upstream), upstream)
+            axes = list(range(1, len(x.shape)))
+            alive = tf.reduce_any(tf.not_equal(ordinary, 0.0), axis=axes, keepdims=True)
+            return tf.where(alive, ordinary, redirected)
+
+        return tf.clip_by_value(x, low, high), grad
+
+    return relu(x)
 
 
 GRADIENT_EPSILON = 1e-8
@@ -747,13 +876,20 @@ class _Engine:
     def __init__(self, model: ZooModel | keras.Model, config: _Config, objective: Objective):
         keras_model = get_keras_model(model)
         outputs = []
+        self.relu_bounds: dict[str, tuple[float, float]] = {}
         for name in config.layers:
             if name == SCORES:
                 outputs.append(
                     model.score_output() if isinstance(model, ZooModel) else keras_model.output
                 )
             else:
-                outputs.append(get_layer(model, name).output)
+                layer = get_layer(model, name)
+                bounds = _relu_bounds(layer) if config.redirect_relu else None
+                if bounds is not None:  # read the pre-activation; the ReLU is applied below
+                    self.relu_bounds[name] = bounds
+                    outputs.append(layer.input)
+                else:
+                    outputs.append(layer.output)
         self.submodel = keras.Model(keras_model.input, outputs, name="visualization_submodel")
         self.config = config
         self.objective = objective  # evaluates the structure; its numbers come in as params
@@ -770,7 +906,10 @@ class _Engine:
         outputs = self.submodel(x, training=False)
         if not isinstance(outputs, list | tuple):
             outputs = [outputs]
-        return dict(zip(self.config.layers, outputs, strict=True))
+        acts = dict(zip(self.config.layers, outputs, strict=True))
+        for name, (low, high) in self.relu_bounds.items():
+            acts[name] = _redirected_relu(acts[name], low, high)
+        return acts
 
     def _render(self, p: Any) -> Any:
         h, w = self.config.size
@@ -786,9 +925,7 @@ class _Engine:
         with tf.GradientTape() as tape:
             tape.watch(p)
             images = cfg.param.to_image(p, h, w)
-            x = images
-            for i, transform in enumerate(cfg.transforms):
-                x = transform(x, tf.random.experimental.stateless_fold_in(seed, i))
+            x = _apply_transforms(images, cfg.transforms, seed)
             values, _ = self.objective.evaluate(self._activations(x), objective_params)
             loss = values
             for regularizer in cfg.penalties:
@@ -922,6 +1059,7 @@ def maximize(
     regularizers: Iterable | None = (),
     optimizer: str = "adam",
     normalize_gradient: bool = True,
+    redirect_relu: bool = True,
     batch: int | None = None,
     progress: bool = True,
     callback: Callable[[int, np.ndarray], None] | None = None,
@@ -936,7 +1074,9 @@ def maximize(
     (the lecture's "trick"; with an epsilon, so a zero gradient stays zero), then Adam
     (``optimizer="adam"``) or plain ascent (``"sgd"``: ``I <- I + lr * grad``) updates the
     parameters.  Deterministic for a given ``seed``.  ``callback(step, values)`` is called
-    after each step.  Returns uint8 pictures and each objective's history.
+    after each step.  ``redirect_relu``: when the target layer is a ReLU, let gradient
+    reach filters that are off everywhere (see ``_redirected_relu``).  Returns uint8
+    pictures and each objective's history.
     """
     items = _as_batch(objective, batch)
     info = _ModelInfo(model)
@@ -970,6 +1110,7 @@ def maximize(
         blur=blurs[0] if blurs else None,
         optimizer=optimizer,
         normalize_gradient=bool(normalize_gradient),
+        redirect_relu=bool(redirect_relu),
     )
     engine = _engine(model, config, evaluator)
 
