@@ -37,6 +37,7 @@ from .zoo import ZooModel, get_keras_model
 
 __all__ = [
     "CAM_METHODS",
+    "cam_layer_choices",
     "cam_layers",
     "clear_cam_cache",
     "compute_heatmap",
@@ -237,6 +238,40 @@ def resolve_cam_layer(model: ZooModel | keras.Model, layer: str | None = None) -
             f"Use e.g. {valid[-1]!r} (the last one) or any of: {', '.join(valid[-8:])}."
         )
     return layer
+
+
+def cam_layer_choices(
+    model: ZooModel | keras.Model, size: tuple[int, int] | None = None, max_layers: int = 5
+) -> list[str]:
+    """A short menu of layers for CAMs, deepest first: the model's last conv layer, then
+    the last layer (a block's output where the names show it) at each spatial resolution,
+    coarse to fine (one forward pass of a zero image at ``size`` measures them; nested
+    models: simply the last 4-D layers)."""
+    keras_model = get_keras_model(model)
+    last = resolve_cam_layer(model)
+    paths = cam_layers(model)
+    if _has_nested_models(keras_model) or len(paths) < 2:
+        chosen = [last] + [p for p in reversed(paths) if p != last]
+        return chosen[:max_layers]
+    if size is None:
+        fixed = tuple(_model_input(keras_model).shape[1:3])
+        size = model.input_size if isinstance(model, ZooModel) else fixed
+        if None in size:
+            size = (224, 224)
+    probe = keras.Model(_model_input(keras_model), [keras_model.get_layer(p).output for p in paths])
+    shapes = [tuple(o.shape[1:3]) for o in probe(np.zeros((1, *size, 3), np.float32))]
+    last_at: dict[tuple, str] = {}
+    block_output_at: dict[tuple, str] = {}  # EfficientNet/MobileNet names: a block's output
+    for path, shape in zip(paths, shapes, strict=True):
+        last_at[shape] = path
+        if path.endswith(("_add", "_project_bn")):
+            block_output_at[shape] = path
+    last_at.update(block_output_at)
+    chosen = [last]
+    for shape in sorted(last_at, key=lambda hw: hw[0] * hw[1]):
+        if last_at[shape] not in chosen:
+            chosen.append(last_at[shape])
+    return chosen[:max_layers]
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,262 @@
+"""GradCAMExplorer: pick a photo, a class among the top-k, a layer and a method; see where
+the network finds the evidence.
+
+A thin shell around :mod:`lecture_helpers.cam`: heatmaps come from
+:func:`~lecture_helpers.cam.compute_heatmap` (cached per photo, class, layer and method, so
+moving the opacity slider never recomputes), pictures from
+:func:`~lecture_helpers.cam.overlay`, shown as PNG bytes in an ``ipywidgets.Image``.
+``explorer.shown`` is the RGB array on display, ``explorer.heatmap`` the heatmap behind it.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+from PIL import Image
+
+from ..cam import (
+    CAM_METHODS,
+    cam_layer_choices,
+    compute_heatmap,
+    image_batch,
+    overlay,
+    probability_function,
+    resolve_cam_layer,
+)
+from ..images import load_image, sample_image
+from ..zoo import ZooModel, get_keras_model
+
+DEFAULT_IMAGES = ("cat_dog", "cat", "dog", "coffee")
+
+
+def _png(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _image_dict(images: Any) -> dict[str, np.ndarray]:
+    if images is None:
+        return {name: sample_image(name) for name in DEFAULT_IMAGES}
+    if isinstance(images, Mapping):
+        items = list(images.items())
+    elif isinstance(images, list | tuple):
+        items = [(f"image {i}", image) for i, image in enumerate(images)]
+    else:
+        items = [("image", images)]
+    if not items:
+        raise ValueError("images is empty; pass a dict name → image (e.g. lh.sample_image('cat'))")
+    return {str(name): load_image(image) for name, image in items}
+
+
+def model_size_for(model: ZooModel | Any, image: np.ndarray) -> tuple[int, int]:
+    """The input size for ``image``: the model's usual size, except for a wide (or tall)
+    scene (aspect ratio >= 1.75) and a model that takes any multiple of 32 px: then the
+    image's aspect ratio, short side at the usual size (the cat|dog scene → 224x448)."""
+    keras_model = get_keras_model(model)
+    fixed = tuple(keras_model.inputs[0].shape[1:3])
+    if None not in fixed:
+        return fixed
+    usual = tuple(model.input_size) if isinstance(model, ZooModel) else (224, 224)
+    height, width = image.shape[:2]
+    if max(height, width) < 1.75 * min(height, width):
+        return usual
+    short = min(usual)
+    scale = short / min(height, width)
+    return tuple(max(32, int(round(side * scale / 32.0)) * 32) for side in (height, width))
+
+
+class GradCAMExplorer(widgets.VBox):
+    """Explore class activation maps interactively.
+
+    ``model``: a ZooModel or keras.Model (nested models too). ``images``: dict name → image,
+    a list, one image, or None for sample photos; more can be uploaded. ``top_k``: how many
+    of the image's top classes the class menu offers. ``layers``: the layer menu (default:
+    :func:`~lecture_helpers.cam.cam_layer_choices`). ``methods``: names from
+    ``lh.CAM_METHODS``. Controls (set ``.value`` from code or click them):
+    ``image_dropdown``, ``upload``, ``class_dropdown``, ``layer_dropdown``,
+    ``method_dropdown``, ``alpha_slider``.
+    """
+
+    def __init__(
+        self,
+        model: ZooModel | Any,
+        images: Any = None,
+        top_k: int = 5,
+        layers: Sequence[str] | None = None,
+        methods: Sequence[str] | None = None,
+        alpha: float = 0.4,
+        cmap: str = "jet",
+        display_width: int = 448,
+    ) -> None:
+        get_keras_model(model)  # clear TypeError for a non-model
+        self.model = model
+        self.images = _image_dict(images)
+        self.top_k = max(1, int(top_k))
+        self.cmap = cmap
+        self.display_width = display_width
+        layer_names = (
+            [resolve_cam_layer(model, name) for name in layers]
+            if layers is not None
+            else cam_layer_choices(model)
+        )
+        method_names = list(methods) if methods is not None else list(CAM_METHODS)
+        unknown = [m for m in method_names if m not in CAM_METHODS]
+        if unknown:
+            raise ValueError(f"unknown methods {unknown}; choose from: {', '.join(CAM_METHODS)}")
+        self._heatmaps: dict[tuple, np.ndarray] = {}
+        self._inputs: dict[str, np.ndarray] = {}
+        self._probabilities: dict[str, np.ndarray] = {}
+        self._quiet = False
+        self.computations = 0  # how many heatmaps were computed (not taken from the cache)
+        self.heatmap: np.ndarray = np.zeros((1, 1), np.float32)
+        self.shown: np.ndarray = np.zeros((1, 1, 3), np.uint8)
+
+        names = list(self.images)
+        self.image_dropdown = widgets.Dropdown(options=names, value=names[0], description="image")
+        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload")
+        self.class_dropdown = widgets.Dropdown(description="class")
+        self.layer_dropdown = widgets.Dropdown(
+            options=layer_names, value=layer_names[0], description="layer"
+        )
+        self.method_dropdown = widgets.Dropdown(
+            options=method_names, value=method_names[0], description="method"
+        )
+        self.alpha_slider = widgets.FloatSlider(
+            value=alpha, min=0.0, max=1.0, step=0.05, description="opacity", readout_format=".2f"
+        )
+        self.view = widgets.Image(
+            format="png", layout=widgets.Layout(width=f"{display_width}px", max_width="100%")
+        )
+        self.caption = widgets.HTML()
+
+        self.image_dropdown.observe(self._on_image, names="value")
+        self.upload.observe(self._on_upload, names="value")
+        for control in (
+            self.class_dropdown,
+            self.layer_dropdown,
+            self.method_dropdown,
+            self.alpha_slider,
+        ):
+            control.observe(self._on_control, names="value")
+
+        super().__init__(
+            children=[
+                widgets.HBox([self.image_dropdown, self.upload]),
+                widgets.HBox([self.class_dropdown, self.layer_dropdown]),
+                widgets.HBox([self.method_dropdown, self.alpha_slider]),
+                self.view,
+                self.caption,
+            ]
+        )
+        self._update_classes()
+        self.redraw()
+
+    # -- data -------------------------------------------------------------------------
+
+    def model_input(self, image_name: str | None = None) -> np.ndarray:
+        """The float (1, H, W, 3) batch the model sees for a photo (cached)."""
+        name = self.image_dropdown.value if image_name is None else image_name
+        if name not in self._inputs:
+            image = self.images[name]
+            self._inputs[name] = image_batch(self.model, image, model_size_for(self.model, image))
+        return self._inputs[name]
+
+    def top_classes(self, image_name: str | None = None) -> list[tuple[int, str, float]]:
+        """(index, name, probability) of the photo's ``top_k`` classes."""
+        name = self.image_dropdown.value if image_name is None else image_name
+        if name not in self._probabilities:
+            x = self.model_input(name)
+            self._probabilities[name] = np.asarray(probability_function(self.model)(x))[0]
+        probs = self._probabilities[name]
+        names = (
+            self.model.class_names
+            if isinstance(self.model, ZooModel)
+            else [f"class {i}" for i in range(len(probs))]
+        )
+        order = np.argsort(-probs, kind="stable")[: self.top_k]
+        return [(int(i), names[i], float(probs[i])) for i in order]
+
+    def compute(self) -> np.ndarray:
+        """The heatmap for the current controls (cached)."""
+        key = (
+            self.image_dropdown.value,
+            self.class_dropdown.value,
+            self.layer_dropdown.value,
+            self.method_dropdown.value,
+        )
+        if key not in self._heatmaps:
+            self._heatmaps[key] = compute_heatmap(
+                self.model,
+                self.model_input(),
+                self.method_dropdown.value,
+                int(self.class_dropdown.value),
+                self.layer_dropdown.value,
+            )[0]
+            self.computations += 1
+        return self._heatmaps[key]
+
+    # -- drawing ----------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        """Recompute (or fetch) the heatmap and redraw the overlay and caption."""
+        x = self.model_input()
+        photo = np.clip(np.round(x[0]), 0, 255).astype(np.uint8)
+        self.heatmap = self.compute()
+        self.shown = overlay(photo, self.heatmap, alpha=self.alpha_slider.value, cmap=self.cmap)
+        self.view.value = _png(self.shown)
+        label = dict((v, k) for k, v in self.class_dropdown.options)[self.class_dropdown.value]
+        layer_note = (
+            "" if self.method_dropdown.value in ("Guided backprop", "Occlusion")
+            else f", layer {self.layer_dropdown.value} (heatmap {self.heatmap.shape[0]}x"
+            f"{self.heatmap.shape[1]})"
+        )
+        self.caption.value = html.escape(
+            f"{self.method_dropdown.value} for {label}{layer_note}; input "
+            f"{x.shape[1]}x{x.shape[2]} px"
+        )
+
+    def _update_classes(self) -> None:
+        rows = self.top_classes()
+        options = [(f"{name} ({prob:.2f})", index) for index, name, prob in rows]
+        self._quiet = True
+        try:
+            self.class_dropdown.options = options
+            self.class_dropdown.value = options[0][1]
+        finally:
+            self._quiet = False
+
+    # -- events -----------------------------------------------------------------------
+
+    def _on_image(self, _change: Any) -> None:
+        self._update_classes()
+        self.redraw()
+
+    def _on_control(self, _change: Any) -> None:
+        if not self._quiet:
+            self.redraw()
+
+    def _on_upload(self, change: Any) -> None:
+        files = change["new"]
+        if not files:
+            return
+        item = files[0] if isinstance(files, list | tuple) else next(iter(files.values()))
+        name = f"upload: {item.get('name', 'image')}"
+        self.add_image(name, bytes(item["content"]))
+
+    def add_image(self, name: str, image: Any) -> None:
+        """Add a photo (array, path, bytes, ...) to the menu and select it."""
+        self.images[name] = load_image(image)
+        self._inputs.pop(name, None)
+        self._probabilities.pop(name, None)
+        self._heatmaps = {k: v for k, v in self._heatmaps.items() if k[0] != name}
+        self.image_dropdown.options = list(self.images)
+        if self.image_dropdown.value == name:
+            self._on_image(None)
+        else:
+            self.image_dropdown.value = name
