@@ -449,7 +449,7 @@ def plot_channel_grid(
     layer_name: str = "activation",
     cols: int | None = 16,
     norm: str = "minmax",
-    padding: int = 1,
+    padding: int | None = None,
     channels: int | slice | Sequence[int] | None = None,
     cmap: str = "viridis",
     width: float = 12.0,
@@ -457,24 +457,27 @@ def plot_channel_grid(
 ):
     """One figure: every channel of one layer as tiles, titled with name, shape and count.
 
-    Tile borders are white; dead channels are the colormap's lowest colour.
-    Returns the matplotlib Figure.
+    Tile borders are white (``padding=None``: about 3 % of the tile size, so they survive
+    scaling); dead channels are the colormap's lowest colour. Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
 
+    if padding is None:
+        padding = max(1, round(0.03 * max(_as_feature_map(activation).shape[:2])))
     grid = channel_grid(activation, cols, norm, padding, pad_value=-1.0, channels=channels)
     if ax is None:
         height = max(1.0, width * grid.shape[0] / grid.shape[1])
         fig, ax = plt.subplots(figsize=(width, height + 0.4))
     else:
         fig = ax.figure
-    ax.imshow(grid, cmap=_grid_cmap(cmap), vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.imshow(grid, cmap=_grid_cmap(cmap), vmin=0.0, vmax=1.0, interpolation="antialiased")
     title = describe_layer(layer_name, activation)
     if channels is not None:
-        count = _as_feature_map(activation).shape[-1]
-        shown = len(np.atleast_1d(np.arange(count)[:channels] if isinstance(channels, int)
-                                  else np.arange(count)[channels]))
-        title += f" (first {shown} shown)" if isinstance(channels, int) else f" ({shown} shown)"
+        index = np.arange(_as_feature_map(activation).shape[-1])
+        shown = np.atleast_1d(index[:channels] if isinstance(channels, int) else index[channels])
+        if shown.size < index.size:
+            first = isinstance(channels, int) or np.array_equal(shown, index[: shown.size])
+            title += f" ({'first ' if first else ''}{shown.size} shown)"
     ax.set_title(title)
     ax.set_axis_off()
     fig.tight_layout()
@@ -512,6 +515,7 @@ class LayerStatistics:
     channels: int
     zero_fraction: float  # share of activations that are exactly 0
     dead_fraction: float  # share of channels that are 0 for every image and position
+    live_zero_fraction: float  # share of zeros among the channels that are not dead
     mean: float  # mean activation
 
     @property
@@ -533,6 +537,8 @@ def statistics_from_activations(
                 "(N, H, W, C) feature maps"
             )
         is_zero = array == 0
+        dead = is_zero.all(axis=(0, 1, 2))
+        live_zeros = is_zero[..., ~dead]
         rows.append(
             LayerStatistics(
                 layer=name,
@@ -541,7 +547,8 @@ def statistics_from_activations(
                 width=array.shape[2],
                 channels=array.shape[3],
                 zero_fraction=float(is_zero.mean()),
-                dead_fraction=float(is_zero.all(axis=(0, 1, 2)).mean()),
+                dead_fraction=float(dead.mean()),
+                live_zero_fraction=float(live_zeros.mean()) if live_zeros.size else 1.0,
                 mean=float(array.mean(dtype=np.float64)),
             )
         )
@@ -570,8 +577,14 @@ def layer_statistics(
 
 
 def format_layer_statistics(stats: Sequence[LayerStatistics]) -> str:
-    """A plain-text table of :func:`layer_statistics` (percentages rounded to 0.1)."""
-    header = ("layer", "type", "H x W", "channels", "values", "zeros %", "dead channels")
+    """A plain-text table of :func:`layer_statistics` (percentages rounded to 0.1).
+
+    "zeros in live %" counts zeros only in the channels that are not dead.
+    """
+    header = (
+        "layer", "type", "H x W", "channels", "values", "zeros %", "dead channels",
+        "zeros in live %",
+    )
     rows = [
         (
             s.layer,
@@ -581,6 +594,7 @@ def format_layer_statistics(stats: Sequence[LayerStatistics]) -> str:
             f"{s.size:,}",
             f"{100 * s.zero_fraction:.1f}",
             f"{round(s.dead_fraction * s.channels)}/{s.channels}",
+            f"{100 * s.live_zero_fraction:.1f}",
         )
         for s in stats
     ]
@@ -602,7 +616,7 @@ def plot_layer_statistics(stats: Sequence[LayerStatistics], title: str = "", wid
 
     names = [s.layer for s in stats]
     x = np.arange(len(stats))
-    fig, axes = plt.subplots(1, 3, figsize=(width, 3.8), sharex=True)
+    fig, axes = plt.subplots(1, 3, figsize=(width, 4.2), sharex=True)
     axes[0].plot(x, [s.height * s.width for s in stats], "o-", color="tab:blue")
     axes[0].set_yscale("log")
     axes[0].set_title("spatial size (H x W, log scale)")
@@ -610,10 +624,11 @@ def plot_layer_statistics(stats: Sequence[LayerStatistics], title: str = "", wid
     axes[1].set_title("channels")
     axes[2].plot(x, [100 * s.zero_fraction for s in stats], "o-", label="zero activations")
     axes[2].plot(x, [100 * s.dead_fraction for s in stats], "s--", label="dead channels")
-    axes[2].set_ylim(-3, 103)
+    axes[2].set_ylim(-3, 125)
+    axes[2].set_yticks(range(0, 101, 20))
     axes[2].set_title("sparsity (%)")
-    axes[2].legend(loc="best", fontsize=9)
-    step = max(1, len(names) // 12)
+    axes[2].legend(loc="upper left", ncol=2, fontsize=9, frameon=False)
+    step = math.ceil(len(names) / 8)
     for ax in axes:
         ax.set_xticks(x[::step])
         ax.set_xticklabels(names[::step], rotation=60, ha="right", fontsize=8)

@@ -11,7 +11,13 @@ import pytest
 from PIL import Image
 
 import lecture_helpers as lh
-from lecture_helpers.widgets.activation_browser import colorize, colormap_lut, upscale
+from lecture_helpers.widgets.activation_browser import (
+    HIGHLIGHT,
+    colorize,
+    colormap_lut,
+    tile_padding,
+    upscale,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -48,7 +54,7 @@ def test_starts_with_the_whole_first_layer(browser):
     decoded = np.asarray(Image.open(io.BytesIO(bytes(browser.view.value))).convert("RGB"))
     np.testing.assert_array_equal(decoded, image)
     assert "conv2d_0: 148x148, 32 channels" in browser.caption.value
-    assert browser.channel_slider.max == 31 and browser.channel_slider.disabled
+    assert browser.channel_slider.max == 31 and not browser.channel_slider.disabled
     assert bytes(browser.photo.value).startswith(PNG_SIGNATURE)
 
 
@@ -64,8 +70,10 @@ def test_every_control_changes_the_picture(browser):
     browser.layer_dropdown.value = "conv2d_2"
     assert changed()
     assert browser.channel_slider.max == 127
+    browser.channel_slider.value = 3  # moves the frame in the whole-layer view
+    assert changed()
     browser.whole_layer.value = False
-    assert changed() and not browser.channel_slider.disabled
+    assert changed()
     acts = browser.current_activation
     live = [k for k in range(acts.shape[-1]) if np.ptp(acts[..., k]) > 0]
     browser.channel_slider.value = live[0]
@@ -141,3 +149,19 @@ def test_zoo_model_and_sample_photos_by_default():
     assert lh.activations.STATISTICS_IMAGES == expected
     assert "conv2d_0: 254x254, 16 channels" in browser.caption.value
     assert Image.open(io.BytesIO(bytes(browser.photo.value))).size == (256, 256)
+
+
+def test_whole_layer_frames_the_selected_channel(browser):
+    browser.layer_dropdown.value = "conv2d_2"  # 34x34 tiles, 128 channels
+    browser.channel_slider.value = 17
+    pad = tile_padding(34, 34)
+    rows, cols = lh.activations.grid_shape(128, None)
+    grid = lh.channel_grid(browser.current_activation, cols=None, padding=pad, pad_value=-1.0)
+    factor = max(1, 512 // max(grid.shape))
+    assert browser.current_image.shape == (grid.shape[0] * factor, grid.shape[1] * factor, 3)
+    row, col = divmod(17, cols)
+    top, left = row * (34 + pad) * factor, col * (34 + pad) * factor
+    red = np.all(browser.current_image == HIGHLIGHT, axis=-1)
+    assert red[top, left : left + 34 * factor].all()  # the frame's top edge
+    assert red.sum() == red[top : top + 34 * factor, left : left + 34 * factor].sum()
+    assert "channel 17 framed" in browser.caption.value

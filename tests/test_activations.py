@@ -264,9 +264,18 @@ def test_plot_channel_grid_title_and_picture():
     ax = fig.axes[0]
     assert ax.get_title() == "conv2d_3: 15x15, 128 channels"
     shown = ax.images[0].get_array()
-    assert shown.shape == (8 * 16 - 1, 16 * 16 - 1)
+    assert shown.shape == (8 * 16 - 1, 16 * 16 - 1)  # 1-px borders for 15x15 tiles
     assert ax.images[0].to_rgba(-1.0)[:3] == (1.0, 1.0, 1.0)  # borders are white
     plt.close(fig)
+    big = lh.plot_channel_grid(np.ones((148, 148, 4), np.float32), "big", cols=4)
+    assert big.axes[0].images[0].get_array().shape == (148, 4 * 152 - 4)  # 4-px borders
+    fig = lh.plot_channel_grid(activation, "conv2d_3", channels=32)
+    assert fig.axes[0].get_title() == "conv2d_3: 15x15, 128 channels (first 32 shown)"
+    fig = lh.plot_channel_grid(activation[..., :8], "small", channels=32)
+    assert fig.axes[0].get_title() == "small: 15x15, 8 channels"
+    fig = lh.plot_channel_grid(activation, "odd", channels=slice(1, None, 2))
+    assert fig.axes[0].get_title() == "odd: 15x15, 128 channels (64 shown)"
+    plt.close("all")
     figures = lh.plot_activations({"a": activation[None], "b": activation[None, ..., :8]})
     assert [f.axes[0].get_title() for f in figures] == [
         "a: 15x15, 128 channels",
@@ -287,6 +296,7 @@ def test_statistics_from_known_activations():
     assert (row.height, row.width, row.channels, row.kind) == (4, 4, 4, "ReLU")
     assert row.zero_fraction == pytest.approx((32 + 16 + 2) / 128)
     assert row.dead_fraction == 0.25
+    assert row.live_zero_fraction == pytest.approx((16 + 2) / 96)
     with pytest.raises(ValueError, match=r"\(N, H, W, C\)"):
         A.statistics_from_activations({"dense": np.zeros((2, 5))})
 
@@ -314,6 +324,7 @@ def test_layer_statistics_of_the_cats_model(cats):
     assert lines[0].split()[:3] == ["layer", "type", "H"]
     assert len(lines) == 2 + len(stats)
     assert lines[2].startswith("conv2d_0") and "254x254" in lines[2]
+    assert lines[0].endswith("zeros in live %")
     fig = lh.plot_layer_statistics(stats, title="cats")
     assert len(fig.axes) == 3
     plt.close(fig)

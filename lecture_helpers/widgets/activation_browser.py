@@ -23,9 +23,12 @@ from ..activations import (
     channel_grid,
     channel_image,
     describe_layer,
+    grid_shape,
 )
 from ..images import load_image, sample_image
 from ..zoo import ZooModel, get_keras_model
+
+HIGHLIGHT = np.array([228, 26, 28], dtype=np.uint8)  # red frame around the selected tile
 
 
 def colormap_lut(cmap: str = "viridis") -> np.ndarray:
@@ -41,6 +44,31 @@ def colorize(values: np.ndarray, lut: np.ndarray, background: int = 255) -> np.n
     index = (np.clip(values, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     rgb = lut[index]
     rgb[values < 0] = background
+    return rgb
+
+
+def tile_padding(height: int, width: int) -> int:
+    """Border between tiles: about 3 % of the tile, at least 1 px (survives downscaling)."""
+    return max(1, round(0.03 * max(height, width)))
+
+
+def highlight_tile(
+    rgb: np.ndarray,
+    channel: int,
+    tile_shape: tuple[int, int],
+    channels: int,
+    cols: int | None,
+    padding: int,
+) -> np.ndarray:
+    """Draw a frame on tile ``channel`` of a channel-grid picture (in place; returned)."""
+    height, width = tile_shape
+    _, cols = grid_shape(channels, cols)
+    row, col = divmod(int(channel), cols)
+    top, left = row * (height + padding), col * (width + padding)
+    thick = max(1, padding, max(height, width) // 40)
+    tile = rgb[top : top + height, left : left + width]
+    tile[:thick] = tile[-thick:] = HIGHLIGHT
+    tile[:, :thick] = tile[:, -thick:] = HIGHLIGHT
     return rgb
 
 
@@ -80,7 +108,8 @@ class ActivationBrowser(widgets.VBox):
     ...), a list, one image, or None for the sample photos; more can be uploaded.
     ``layers``: the layers offered (default: every conv/pool feature map, in order).
     Controls: ``image_dropdown``, ``upload``, ``layer_dropdown``, ``channel_slider``,
-    ``whole_layer``; set their ``.value`` from code or click them. ``cols=None`` lays the
+    ``whole_layer`` (all tiles, the selected channel framed in red; off: that channel alone,
+    enlarged); set their ``.value`` from code or click them. ``cols=None`` lays the
     tiles out about twice as wide as tall.
     """
 
@@ -180,11 +209,19 @@ class ActivationBrowser(widgets.VBox):
     def render(self) -> np.ndarray:
         """The RGB picture for the current controls (no widget update)."""
         activation = self.current_activation
-        if self.whole_layer.value:
-            values = channel_grid(activation, cols=self.cols, norm=self.norm, pad_value=-1.0)
-        else:
-            values = channel_image(activation, self.channel_slider.value, norm=self.norm)
-        return upscale(colorize(values, self._lut), self.display_size)
+        channel = self.channel_slider.value
+        if not self.whole_layer.value:
+            values = channel_image(activation, channel, norm=self.norm)
+            return upscale(colorize(values, self._lut), self.display_size)
+        height, width, channels = activation.shape
+        padding = tile_padding(height, width)
+        values = channel_grid(
+            activation, cols=self.cols, norm=self.norm, padding=padding, pad_value=-1.0
+        )
+        rgb = highlight_tile(
+            colorize(values, self._lut), channel, (height, width), channels, self.cols, padding
+        )
+        return upscale(rgb, self.display_size)
 
     def redraw(self) -> None:
         """Recompute the picture and caption from the controls."""
@@ -197,7 +234,7 @@ class ActivationBrowser(widgets.VBox):
         text = describe_layer(self.layer_dropdown.value, activation)
         if self.whole_layer.value:
             values = activation
-            what = "all channels"
+            what = f"all channels (channel {self.channel_slider.value} framed)"
         else:
             values = activation[..., self.channel_slider.value]
             what = f"channel {self.channel_slider.value}"
@@ -221,7 +258,6 @@ class ActivationBrowser(widgets.VBox):
             self.channel_slider.max = channels - 1
         finally:
             self._quiet = False
-        self.channel_slider.disabled = bool(self.whole_layer.value)
 
     # -- events -------------------------------------------------------------------------
 
@@ -240,7 +276,6 @@ class ActivationBrowser(widgets.VBox):
     def _on_control(self, change: Any = None) -> None:
         if self._quiet:
             return
-        self.channel_slider.disabled = bool(self.whole_layer.value)
         self.redraw()
 
     def _on_upload(self, change: Any) -> None:
