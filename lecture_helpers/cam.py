@@ -737,7 +737,7 @@ def score_cam(
     layer: str | None = None,
     *,
     size: tuple[int, int] | None = None,
-    channels: int | None = 256,
+    channels: int | None = 128,
     batch_size: int = 32,
     upsample: bool = False,
 ) -> np.ndarray:
