@@ -148,7 +148,9 @@ class ActivationBrowser(widgets.VBox):
         self.channel_slider = widgets.IntSlider(
             value=0, min=0, max=1, description="channel", continuous_update=True
         )
-        self.photo = widgets.Image(format="png", layout=widgets.Layout(width="200px"))
+        self.photo = widgets.Image(
+            format="png", layout=widgets.Layout(width="200px", height="auto", object_fit="contain")
+        )
         self.view = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.caption = widgets.HTML()
 
@@ -162,7 +164,9 @@ class ActivationBrowser(widgets.VBox):
             children=[
                 widgets.HBox([self.image_dropdown, self.upload]),
                 widgets.HBox([self.layer_dropdown, self.whole_layer, self.channel_slider]),
-                widgets.HBox([self.photo, self.view]),
+                widgets.HBox(
+                    [self.photo, self.view], layout=widgets.Layout(align_items="flex-start")
+                ),
                 self.caption,
             ]
         )
