@@ -123,6 +123,9 @@ def prepare_root(root: Path) -> None:
 def open_notebook(page, base: str, token: str, name: str) -> None:
     page.goto(f"{base}/lab/tree/{name}?token={token}", wait_until="domcontentloaded")
     page.locator(".jp-Notebook").first.wait_for(state="visible", timeout=120_000)
+    news = page.locator(".jp-toast-button", has_text="No")
+    if news.count():
+        news.first.click()  # "get notified about official Jupyter news?": no
     deadline = time.monotonic() + 120
     status = page.locator(".jp-StatusBar-TextItem", has_text="| Idle")
     while status.count() == 0:
