@@ -314,6 +314,8 @@ def test_layer_statistics_of_the_cats_model(cats):
         assert row.dead_fraction * row.channels == pytest.approx(
             np.sum(np.all(a == 0, axis=(0, 1, 2)))
         )
+        live = a[..., ~np.all(a == 0, axis=(0, 1, 2))]
+        assert row.live_zero_fraction == pytest.approx(float(np.mean(live == 0)))
     sizes = [s.height * s.width for s in stats]
     assert sizes == sorted(sizes, reverse=True)
     convs = [s for s in stats if s.kind == "Conv2D"]
