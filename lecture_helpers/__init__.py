@@ -30,6 +30,10 @@ __version__ = "0.1.0"
 # One entry per name: "name": "module".
 _LAZY_EXPORTS: dict[str, str] = {
     "widgets": "widgets",
+    "saliency": "saliency",
+    "SaliencyMap": "saliency",
+    "compare_saliency": "saliency",
+    "show_saliency": "saliency",
     "activations": "activations",
     "ActivationModel": "activations",
     "LayerStatistics": "activations",

@@ -1,0 +1,474 @@
+"""Image gradients: which pixels would change the class score most?
+
+The lecture's "Part Two: Image Gradients" (Simonyan et al., 2013): the gradient of the
+unnormalized class score f_c with respect to the input image I,
+
+    M_ij = max_colour | df_c(I) / dI_ij,colour |
+
+computed with one backward pass.  Two refinements of the same idea:
+
+* SmoothGrad (Smilkov et al., 2017): average the gradient over n noisy copies of the
+  image (noise sigma given as a fraction of the input range, 0–255 here);
+* Integrated Gradients (Sundararajan et al., 2017): average the gradient along the
+  straight path from a baseline I' (default: a black image) to I and multiply by
+  (I - I'); the attributions then sum to f_c(I) - f_c(I') ("completeness").
+
+Every zoo model takes float RGB in [0, 255] with its normalization inside the model, so
+these are gradients with respect to pixels.  The gradient function is compiled once per
+model (a cached ``tf.function`` with a shape-generic signature) and reused for every
+image, class, batch size and method.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+
+from ._quiet import tf
+from .images import load_image, resize_image
+from .zoo import ZooModel
+
+METHODS = ("vanilla", "smoothgrad", "integrated_gradients")
+METHOD_TITLES = {
+    "vanilla": "Vanilla gradient",
+    "smoothgrad": "SmoothGrad",
+    "integrated_gradients": "Integrated Gradients",
+}
+INPUT_RANGE = (0.0, 255.0)  # every zoo model takes RGB in [0, 255]
+SIZE_MULTIPLE = 32  # flexible-size zoo models (efficientnet_lite0) want sides that are multiples
+
+# One compiled gradient function per Keras model, reused for every call.
+_GRADIENT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+# ---------------------------------------------------------------------------
+# The compiled core
+
+
+def gradient_function(model: ZooModel) -> tf.types.experimental.PolymorphicFunction:
+    """The cached ``tf.function`` ``(images, class_index) -> (scores, gradients)``.
+
+    ``images`` is a float32 batch (N, H, W, 3) in [0, 255]; ``scores`` (N,) are the
+    unnormalized class scores f_c; ``gradients`` (N, H, W, 3) are df_c/dI.  Built once per
+    model; its input signature leaves batch size and (for flexible models) image size free,
+    so it is traced once and never retraced.
+    """
+    zoo = _require_zoo(model)
+    keras_model = zoo.model
+    fn = _GRADIENT_FUNCTIONS.get(keras_model)
+    if fn is None:
+        score_model = zoo.score_model
+        _, height, width, channels = keras_model.input_shape
+        signature = [
+            tf.TensorSpec([None, height, width, channels], tf.float32, name="images"),
+            tf.TensorSpec([], tf.int32, name="class_index"),
+        ]
+
+        @tf.function(input_signature=signature)
+        def scores_and_gradients(images, class_index):
+            with tf.GradientTape() as tape:
+                tape.watch(images)
+                scores = tf.gather(score_model(images, training=False), class_index, axis=1)
+            return scores, tape.gradient(scores, images)
+
+        fn = scores_and_gradients
+        _GRADIENT_FUNCTIONS[keras_model] = fn
+    return fn
+
+
+def _batched_gradients(
+    model: ZooModel, images: np.ndarray, class_index: int, batch_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores (N,) and gradients (N, H, W, 3) for a float32 batch, ``batch_size`` at a time."""
+    fn = gradient_function(model)
+    index = tf.constant(class_index, tf.int32)
+    scores, grads = [], []
+    for start in range(0, len(images), batch_size):
+        s, g = fn(tf.constant(images[start : start + batch_size]), index)
+        scores.append(s.numpy())
+        grads.append(g.numpy())
+    return np.concatenate(scores).astype(np.float64), np.concatenate(grads)
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+
+
+def _require_zoo(model: Any) -> ZooModel:
+    if isinstance(model, ZooModel):
+        return model
+    if isinstance(model, keras.Model):
+        raise TypeError(
+            "saliency needs a zoo model (it must know the class-score layer): use "
+            "lh.load_model('efficientnet_lite0'), not a bare keras.Model"
+        )
+    raise TypeError(f"expected a zoo model from lh.load_model(...), got {type(model).__name__}")
+
+
+def model_image_size(model: ZooModel, shape: tuple[int, int]) -> tuple[int, int] | None:
+    """The (height, width) the model needs for an image of ``shape``, or None if it fits.
+
+    A model with a fixed input size needs exactly that size; a flexible one (input
+    (None, None, 3), like efficientnet_lite0) takes any image whose sides are multiples
+    of 32, and otherwise gets its standard ``input_size``.
+    """
+    _, fixed_h, fixed_w, _ = model.model.input_shape
+    height, width = shape
+    if fixed_h is not None and fixed_w is not None:
+        return None if (height, width) == (fixed_h, fixed_w) else (fixed_h, fixed_w)
+    if height % SIZE_MULTIPLE == 0 and width % SIZE_MULTIPLE == 0:
+        return None
+    return tuple(model.input_size)
+
+
+def fit_image(
+    model: ZooModel,
+    image: Any,
+    size: int | tuple[int, int] | None = None,
+    verbose: bool = True,
+) -> np.ndarray:
+    """Load ``image`` as uint8 RGB at a size the model takes; say so when it is resized.
+
+    ``size`` forces a size (int or (height, width)). Otherwise an image the model accepts
+    as it is stays untouched, and any other is resized to the model's input size, with a
+    printed note (stdout) naming both sizes.
+    """
+    picture = load_image(image)
+    if size is not None:
+        target = (size, size) if isinstance(size, int) else tuple(size)
+        if model_image_size(model, target) is not None:
+            raise ValueError(
+                f"size {target} does not suit {model.name}: it needs "
+                f"{_size_rule(model)}. Pass such a size, or size=None."
+            )
+        return resize_image(picture, target)
+    target = model_image_size(model, picture.shape[:2])
+    if target is None:
+        return picture
+    if verbose:
+        h, w = picture.shape[:2]
+        print(
+            f"note: resized the {h}x{w} image to {target[0]}x{target[1]} for "
+            f"{model.name}, which needs {_size_rule(model)}; pass size=(height, width) "
+            "to choose another size."
+        )
+    return resize_image(picture, target)
+
+
+def _size_rule(model: ZooModel) -> str:
+    _, fixed_h, fixed_w, _ = model.model.input_shape
+    if fixed_h is not None and fixed_w is not None:
+        return f"{fixed_h}x{fixed_w} images"
+    return f"sides that are multiples of {SIZE_MULTIPLE} px"
+
+
+def _baseline_array(baseline: Any, image: np.ndarray) -> np.ndarray:
+    """The Integrated Gradients baseline as float32 (H, W, 3) in [0, 255]."""
+    if baseline is None or (isinstance(baseline, str) and baseline in ("black", "zeros")):
+        return np.zeros(image.shape, np.float32)
+    if isinstance(baseline, str):
+        if baseline in ("grey", "gray"):
+            return np.full(image.shape, np.mean(INPUT_RANGE), np.float32)
+        if baseline == "white":
+            return np.full(image.shape, INPUT_RANGE[1], np.float32)
+        raise ValueError(
+            f"unknown baseline {baseline!r}; use 'black' (default, zeros), 'grey', 'white', "
+            "a number in [0, 255], or an image array of the image's shape"
+        )
+    if np.isscalar(baseline):
+        value = float(baseline)
+        if not INPUT_RANGE[0] <= value <= INPUT_RANGE[1]:
+            raise ValueError(f"a constant baseline must be in [0, 255], got {value}")
+        return np.full(image.shape, value, np.float32)
+    array = np.asarray(baseline)
+    if array.shape != image.shape:
+        raise ValueError(
+            f"the baseline has shape {array.shape} but the image fed to the model has shape "
+            f"{image.shape}; pass a baseline of that shape (e.g. lh.resize_image(b, "
+            f"{image.shape[:2]}))"
+        )
+    array = array.astype(np.float32)
+    if not np.all(np.isfinite(array)):
+        raise ValueError("the baseline contains NaN or infinite values")
+    return array
+
+
+# ---------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class SaliencyMap:
+    """A saliency map and what produced it.
+
+    ``map`` (H, W) is non-negative: max over colour channels of |gradient| (vanilla,
+    SmoothGrad) or |sum over channels of the attributions| (Integrated Gradients).
+    ``attributions`` (H, W, 3) keeps the signed values (gradient, mean gradient, or IG
+    attributions).  ``image`` is the uint8 image the model saw (after any resize).
+    """
+
+    method: str
+    class_index: int
+    class_name: str
+    image: np.ndarray
+    attributions: np.ndarray
+    map: np.ndarray
+    score: float
+    details: dict = field(default_factory=dict)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.map if dtype is None else self.map.astype(dtype)
+
+    @property
+    def completeness_gap(self) -> float | None:
+        """IG only: |sum(attributions) - (f(I) - f(I'))| / |f(I) - f(I')| (0 when equal)."""
+        return self.details.get("relative_completeness_gap")
+
+    def normalized(self, percentile: float = 99.0) -> np.ndarray:
+        """The map scaled to [0, 1], clipped at its ``percentile`` (all zeros if flat)."""
+        return normalize_map(self.map, percentile)
+
+    def mass_fraction(self, region: str | np.ndarray) -> float:
+        """Share of the map's total mass in ``region`` ('left', 'right', 'top', 'bottom'
+        half, or a boolean mask of the map's shape)."""
+        return mass_fraction(self.map, region)
+
+
+def normalize_map(saliency_map: np.ndarray, percentile: float = 99.0) -> np.ndarray:
+    """Scale a non-negative map to [0, 1], clipping at a percentile; a flat map gives zeros."""
+    values = np.asarray(saliency_map, dtype=np.float64)
+    top = np.percentile(values, percentile) if values.size else 0.0
+    if not np.isfinite(top) or top <= 0:
+        top = values.max(initial=0.0)
+    if top <= 0:
+        return np.zeros_like(values, dtype=np.float32)
+    return np.clip(values / top, 0.0, 1.0).astype(np.float32)
+
+
+def mass_fraction(saliency_map: np.ndarray, region: str | np.ndarray) -> float:
+    """Share of a non-negative map's total in ``region`` (a half by name, or a bool mask)."""
+    values = np.asarray(saliency_map, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"expected a 2-D map, got shape {values.shape}")
+    height, width = values.shape
+    if isinstance(region, str):
+        mask = np.zeros(values.shape, bool)
+        halves = {
+            "left": (slice(None), slice(0, width // 2)),
+            "right": (slice(None), slice(width - width // 2, width)),
+            "top": (slice(0, height // 2), slice(None)),
+            "bottom": (slice(height - height // 2, height), slice(None)),
+        }
+        if region not in halves:
+            raise ValueError(f"unknown region {region!r}; use {sorted(halves)} or a bool mask")
+        mask[halves[region]] = True
+    else:
+        mask = np.asarray(region, dtype=bool)
+        if mask.shape != values.shape:
+            raise ValueError(f"mask shape {mask.shape} != map shape {values.shape}")
+    total = values.sum()
+    return float(values[mask].sum() / total) if total > 0 else 0.0
+
+
+# ---------------------------------------------------------------------------
+# The three methods
+
+
+def saliency(
+    model: ZooModel,
+    image: Any,
+    class_index: int | str | None = None,
+    method: str = "vanilla",
+    *,
+    samples: int = 25,
+    noise: float = 0.2,
+    magnitude: bool = True,
+    steps: int = 64,
+    baseline: Any = None,
+    path_exponent: float = 3.0,
+    batch_size: int = 25,
+    size: int | tuple[int, int] | None = None,
+    seed: int = 0,
+    verbose: bool = True,
+) -> SaliencyMap:
+    """Saliency map of ``image`` for one class (index, name, or None = top prediction).
+
+    ``method``:
+
+    * ``"vanilla"``: max over colour channels of |df_c/dI|, one backward pass.
+    * ``"smoothgrad"``: ``samples`` noisy copies (noise sigma = ``noise`` x 255), in
+      batches of ``batch_size``; ``magnitude=True`` averages the squared gradients (the
+      PAIR saliency library's default), ``False`` the signed ones; map = max over channels.
+    * ``"integrated_gradients"``: (I - I') times the average gradient at ``steps`` points
+      on the straight path from ``baseline`` I' (default black = zeros; or ``'grey'``, a
+      number, an array) to I. Points are spaced as alpha = t**path_exponent (t on a
+      midpoint grid, weights d alpha): a black start makes the score change fastest near the
+      baseline, and exponent 3 keeps the completeness gap small (1 = the paper's uniform
+      Riemann sum). ``.completeness_gap`` reports |sum(attr) - (f(I) - f(I'))| / |f(I) - f(I')|.
+
+    Images the model cannot take as they are get resized, with a printed note.
+    """
+    zoo = _require_zoo(model)
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    picture = fit_image(zoo, image, size=size, verbose=verbose)
+    x = picture.astype(np.float32)
+    if class_index is None:
+        probabilities = zoo.probabilities(zoo.model(x[None], training=False))
+        index = int(np.argmax(probabilities[0]))
+    else:
+        index = zoo.class_index(class_index)
+    _check_positive(batch_size=batch_size)
+    details: dict = {}
+    if method == "vanilla":
+        scores, grads = _batched_gradients(zoo, x[None], index, 1)
+        attributions, score = grads[0], float(scores[0])
+        saliency_map = np.abs(attributions).max(axis=-1)
+    elif method == "smoothgrad":
+        _check_positive(samples=samples)
+        if not 0 <= noise <= 1:
+            raise ValueError(
+                f"noise is sigma as a fraction of the input range 0-255 (e.g. 0.2), got {noise}"
+            )
+        sigma = float(noise) * (INPUT_RANGE[1] - INPUT_RANGE[0])
+        rng = np.random.default_rng(seed)
+        noisy = x[None] + rng.normal(0.0, sigma, size=(samples, *x.shape)).astype(np.float32)
+        batch = np.concatenate([x[None], noisy])  # row 0: the clean image, for its score
+        scores, grads = _batched_gradients(zoo, batch, index, batch_size)
+        noisy_grads = grads[1:].astype(np.float64)
+        score = float(scores[0])
+        if magnitude:
+            attributions = (noisy_grads**2).mean(axis=0)
+            saliency_map = attributions.max(axis=-1)
+        else:
+            attributions = noisy_grads.mean(axis=0)
+            saliency_map = np.abs(attributions).max(axis=-1)
+        details.update(samples=samples, noise=float(noise), sigma=sigma, magnitude=magnitude)
+    else:
+        _check_positive(steps=steps)
+        if not path_exponent >= 1:
+            raise ValueError(f"path_exponent must be >= 1 (1 = uniform steps), got {path_exponent}")
+        reference = _baseline_array(baseline, x)
+        t = (np.arange(steps, dtype=np.float64) + 0.5) / steps  # midpoint rule in t
+        alphas = t**path_exponent
+        weights = path_exponent * t ** (path_exponent - 1) / steps  # d alpha; sums to ~1
+        path = reference[None] + alphas[:, None, None, None].astype(np.float32) * (
+            x - reference
+        )[None]
+        batch = np.concatenate([path, x[None], reference[None]])
+        scores, grads = _batched_gradients(zoo, batch, index, batch_size)
+        average_gradient = np.tensordot(weights, grads[:steps].astype(np.float64), axes=(0, 0))
+        attributions = ((x - reference) * average_gradient).astype(np.float32)
+        score, baseline_score = float(scores[steps]), float(scores[steps + 1])
+        difference = score - baseline_score
+        gap = abs(float(attributions.astype(np.float64).sum()) - difference)
+        relative = gap / abs(difference) if abs(difference) > 1e-12 else (0.0 if gap < 1e-6
+                                                                          else float("inf"))
+        details.update(
+            steps=steps,
+            path_exponent=float(path_exponent),
+            baseline_score=baseline_score,
+            score_difference=difference,
+            attribution_sum=float(attributions.astype(np.float64).sum()),
+            completeness_gap=gap,
+            relative_completeness_gap=relative,
+        )
+        saliency_map = np.abs(attributions.sum(axis=-1))
+    return SaliencyMap(
+        method=method,
+        class_index=index,
+        class_name=zoo.class_names[index],
+        image=picture,
+        attributions=np.asarray(attributions, np.float32),
+        map=np.asarray(saliency_map, np.float32),
+        score=score,
+        details=details,
+    )
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def compare_saliency(
+    model: ZooModel,
+    image: Any,
+    class_index: int | str | None = None,
+    methods: Sequence[str] = METHODS,
+    **options: Any,
+) -> list[SaliencyMap]:
+    """The same image and class through several methods (the image is fitted once)."""
+    zoo = _require_zoo(model)
+    picture = fit_image(zoo, image, size=options.pop("size", None),
+                        verbose=options.pop("verbose", True))
+    if class_index is None:
+        probabilities = zoo.probabilities(zoo.model(picture[None].astype(np.float32)))
+        class_index = int(np.argmax(probabilities[0]))
+    return [saliency(zoo, picture, class_index, m, verbose=False, **options) for m in methods]
+
+
+# ---------------------------------------------------------------------------
+# Figures
+
+
+def show_saliency(
+    results: Sequence[SaliencyMap] | Sequence[Sequence[SaliencyMap]],
+    cmap: str = "inferno",
+    percentile: float = 99.0,
+    panel_size: float = 2.6,
+    suptitle: str | None = None,
+):
+    """Plot rows of saliency maps (one row per image): the image, then each map.
+
+    ``results`` is a list of SaliencyMap (one row) or a list of such lists. Returns the
+    matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    rows = [results] if results and isinstance(results[0], SaliencyMap) else list(results)
+    if not rows or not all(rows):
+        raise ValueError("show_saliency needs at least one SaliencyMap")
+    columns = 1 + max(len(r) for r in rows)
+    aspect = max(r[0].image.shape[1] / r[0].image.shape[0] for r in rows)
+    fig, axes = plt.subplots(
+        len(rows), columns,
+        figsize=(panel_size * aspect * columns, panel_size * len(rows) + 0.4),
+        squeeze=False,
+    )
+    for row, maps in zip(axes, rows, strict=True):
+        first = maps[0]
+        row[0].imshow(first.image)
+        row[0].set_title(f"{first.class_name} (class {first.class_index})")
+        for ax, result in zip(row[1:], maps, strict=False):
+            ax.imshow(result.normalized(percentile), cmap=cmap, vmin=0, vmax=1)
+            title = METHOD_TITLES.get(result.method, result.method)
+            if result.completeness_gap is not None:
+                title += f"\n(completeness gap {100 * result.completeness_gap:.0f}%)"
+            ax.set_title(title)
+        for ax in row:
+            ax.axis("off")
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+# ``lh.saliency`` is this module (a submodule name maps to itself in the package's lazy
+# exports, and Python's import system sets the package attribute to the module), so the
+# module itself is made callable: ``lh.saliency(model, image, ...)`` calls
+# :func:`saliency`, and ``lh.saliency.SaliencyMap`` etc. still work.
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args: Any, **kwargs: Any) -> SaliencyMap:
+        return saliency(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
