@@ -560,17 +560,73 @@ def _about_centre(scale: Any, angle: Any, height: int, width: int) -> Any:
     return _affine_matrices(cos, -sin, tx, sin, cos, ty)
 
 
+def _reflect(index: Any, size: int) -> Any:
+    """Reflect integer coordinates into [0, size): ... c b a | a b c ... (edge repeated)."""
+    period = tf.math.floormod(index, 2 * size)
+    return tf.where(period >= size, 2 * size - 1 - period, period)
+
+
+def _bilinear(images: Any, matrix: Any, height: int, width: int, fill: float | None) -> Any:
+    """Sample each image bilinearly at ``matrix @ (x, y, 1)`` for an output height x width.
+
+    Outside the image: the constant ``fill``, or reflection when ``fill`` is None.
+    Written with gathers, which XLA fuses into one fast loop.
+    """
+    in_h, in_w, channels = int(images.shape[1]), int(images.shape[2]), int(images.shape[3])
+    ys, xs = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+    grid = np.stack([xs.ravel(), ys.ravel(), np.ones(xs.size)]).astype(np.float32)
+    source = tf.einsum("nij,jp->nip", matrix, tf.constant(grid))  # (N, 3, P)
+    sx, sy = source[:, 0], source[:, 1]
+    x0, y0 = tf.floor(sx), tf.floor(sy)
+    fx, fy = sx - x0, sy - y0
+    x0, y0 = tf.cast(x0, tf.int32), tf.cast(y0, tf.int32)
+    flat = tf.reshape(images, (-1, channels))
+    base = (tf.range(tf.shape(images)[0]) * (in_h * in_w))[:, None]
+    out, covered = 0.0, 0.0
+    for dy, wy in ((0, 1.0 - fy), (1, fy)):
+        for dx, wx in ((0, 1.0 - fx), (1, fx)):
+            xi, yi = x0 + dx, y0 + dy
+            weight = wx * wy
+            if fill is None:
+                xi, yi = _reflect(xi, in_w), _reflect(yi, in_h)
+            else:
+                inside = (xi >= 0) & (xi < in_w) & (yi >= 0) & (yi < in_h)
+                weight = weight * tf.cast(inside, tf.float32)
+                xi = tf.clip_by_value(xi, 0, in_w - 1)
+                yi = tf.clip_by_value(yi, 0, in_h - 1)
+                covered = covered + weight
+            out = out + tf.gather(flat, base + yi * in_w + xi) * weight[..., None]
+    if fill is not None and fill != 0.0:
+        out = out + float(fill) * (1.0 - covered)[..., None]
+    return tf.reshape(out, (-1, height, width, channels))
+
+
+def _invert_affine(matrix: Any) -> Any:
+    """Inverse of (N, 3, 3) affine matrices [[A, t], [0, 0, 1]], in closed form."""
+    a, b, tx = matrix[:, 0, 0], matrix[:, 0, 1], matrix[:, 0, 2]
+    c, d, ty = matrix[:, 1, 0], matrix[:, 1, 1], matrix[:, 1, 2]
+    det = a * d - b * c
+    ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
+    return _affine_matrices(ia, ib, -(ia * tx + ib * ty), ic, id_, -(ic * tx + id_ * ty))
+
+
 def _resample(images: Any, matrix: Any, height: int, width: int, fill: float | None) -> Any:
-    """Bilinear resampling of each image at ``matrix @ (x, y, 1)``; output height x width."""
-    flat = tf.reshape(matrix, (-1, 9))[:, :8] / matrix[:, 2:3, 2]
-    return tf.raw_ops.ImageProjectiveTransformV3(
-        images=images,
-        transforms=flat,
-        output_shape=tf.constant([height, width], tf.int32),
-        fill_value=0.0 if fill is None else float(fill),
-        interpolation="BILINEAR",
-        fill_mode="REFLECT" if fill is None else "CONSTANT",
-    )
+    """Bilinear resampling of each image at ``matrix @ (x, y, 1)``; output height x width.
+
+    The gradient resamples the upstream gradient with the inverse map (as TensorFlow's
+    ImageProjectiveTransform does): exact for whole-pixel shifts, a close approximation
+    for the small rotations and zooms used here, and ~6x cheaper than the exact scatter.
+    """
+    in_h, in_w = int(images.shape[1]), int(images.shape[2])
+
+    @tf.custom_gradient
+    def resample(x):
+        def grad(upstream):
+            return _bilinear(upstream, _invert_affine(matrix), in_h, in_w, 0.0)
+
+        return _bilinear(x, matrix, height, width, fill), grad
+
+    return resample(images)
 
 
 class GeometricTransform:
@@ -866,6 +922,8 @@ def _redirected_relu(x: Any, low: float, high: float) -> Any:
 
 
 GRADIENT_EPSILON = 1e-8
+# XLA compiles the image parameterization, the transforms and the optimizer update.
+JIT_COMPILE = True
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPSILON = 1e-8
 
@@ -895,6 +953,11 @@ class _Engine:
         self.objective = objective  # evaluates the structure; its numbers come in as params
         input_shape = tuple(keras_model.input.shape[1:3])
         self.fixed_input = None if None in input_shape else input_shape
+        # The image parameterization and the optimizer update are elementwise and FFT work
+        # that XLA fuses well (2-3x faster on CPU); the network stays on oneDNN kernels.
+        self.to_image = tf.function(self._to_image, jit_compile=JIT_COMPILE)
+        self.prepare = tf.function(self._prepare, jit_compile=JIT_COMPILE)
+        self.update = tf.function(self._update, jit_compile=JIT_COMPILE)
         self.step = tf.function(self._step)
         self.blur = tf.function(self._blur)
         self.render = tf.function(self._render)
@@ -919,21 +982,20 @@ class _Engine:
         h, w = self.config.size
         return self.config.param.blur(p, self.config.blur.sigma, h, w)
 
-    def _step(self, p, m, v, t, objective_params, seed, lr):
+    def _to_image(self, p: Any) -> Any:
+        h, w = self.config.size
+        return self.config.param.to_image(p, h, w)
+
+    def _prepare(self, p: Any, seed: Any) -> tuple[Any, Any]:
+        """Parameters → (picture, randomly transformed picture the network sees)."""
+        images = self._to_image(p)
+        return images, _apply_transforms(images, self.config.transforms, seed)
+
+    def _update(self, p, m, v, grad, t, lr):
+        """Normalize each image's gradient (the lecture's "trick"), then take one step."""
         cfg = self.config
-        h, w = cfg.size
-        with tf.GradientTape() as tape:
-            tape.watch(p)
-            images = cfg.param.to_image(p, h, w)
-            x = _apply_transforms(images, cfg.transforms, seed)
-            values, _ = self.objective.evaluate(self._activations(x), objective_params)
-            loss = values
-            for regularizer in cfg.penalties:
-                loss = loss - regularizer.penalty(images)
-            total = tf.reduce_sum(loss)
-        grad = tape.gradient(total, p, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-        axes = list(range(1, len(p.shape)))
-        if cfg.normalize_gradient:  # the lecture's "trick", per image, safe for zero gradients
+        if cfg.normalize_gradient:  # per image, and safe for zero gradients
+            axes = list(range(1, len(p.shape)))
             rms = tf.sqrt(tf.reduce_mean(tf.square(grad), axis=axes, keepdims=True))
             grad = grad / (rms + GRADIENT_EPSILON)
         if cfg.optimizer == "adam":
@@ -942,9 +1004,21 @@ class _Engine:
             v = b2 * v + (1.0 - b2) * tf.square(grad)
             m_hat = m / (1.0 - tf.pow(b1, t))
             v_hat = v / (1.0 - tf.pow(b2, t))
-            p = p + lr * m_hat / (tf.sqrt(v_hat) + ADAM_EPSILON)
-        else:  # plain gradient ascent: I <- I + eta * grad
-            p = p + lr * grad
+            return p + lr * m_hat / (tf.sqrt(v_hat) + ADAM_EPSILON), m, v
+        return p + lr * grad, m, v  # plain gradient ascent: I <- I + eta * grad
+
+    def _step(self, p, m, v, t, objective_params, seed, lr):
+        cfg = self.config
+        with tf.GradientTape() as tape:
+            tape.watch(p)
+            images, x = self.prepare(p, seed)
+            values, _ = self.objective.evaluate(self._activations(x), objective_params)
+            loss = values
+            for regularizer in cfg.penalties:
+                loss = loss - regularizer.penalty(images)
+            total = tf.reduce_sum(loss)
+        grad = tape.gradient(total, p, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        p, m, v = self.update(p, m, v, grad, t, lr)
         return p, m, v, values
 
 
@@ -990,10 +1064,8 @@ class OptimizationResult:
         n = len(self.images)
         ncols = ncols or min(n, 5)
         nrows = math.ceil(n / ncols)
-        fig, axes = plt.subplots(
-            nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)),
-            squeeze=False,
-        )
+        height = (size + 0.3) * nrows + (0.4 if suptitle else 0)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, height), squeeze=False)
         for ax in axes.flat:
             ax.axis("off")
         for ax, image, title in zip(axes.flat, self.images, titles, strict=False):

@@ -265,3 +265,33 @@ def test_lecture_loop_climbs_with_the_normalization_trick(model):
     assert image.shape == (32, 32, 3) and curve.shape == (5,)
     assert curve[-1] > curve[0]
     assert curve[-1] - curve[0] > 10 * abs(flat[-1] - flat[0])
+
+
+@pytest.mark.parametrize("fill", [0.5, None])
+def test_resampling_matches_tensorflows_projective_transform(fill):
+    images = tf.constant(np.random.default_rng(2).uniform(size=(2, 24, 20, 3)), tf.float32)
+    matrix = opt._about_centre(tf.constant([0.9, 1.1]), tf.constant([0.2, -0.1]), 24, 20)
+    matrix = tf.matmul(matrix, opt._translation(tf.constant([1.5, -2.0]), tf.constant([0.0, 3.0])))
+    ours = opt._resample(images, matrix, 24, 20, fill)
+    theirs = tf.raw_ops.ImageProjectiveTransformV3(
+        images=images,
+        transforms=tf.reshape(matrix, (-1, 9))[:, :8],
+        output_shape=tf.constant([24, 20]),
+        fill_value=0.0 if fill is None else fill,
+        interpolation="BILINEAR",
+        fill_mode="REFLECT" if fill is None else "CONSTANT",
+    )
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-4)
+
+
+def test_resampling_gradient_is_exact_for_whole_pixel_shifts():
+    images = tf.constant(np.random.default_rng(3).uniform(size=(2, 16, 16, 3)), tf.float32)
+    weights = tf.constant(np.random.default_rng(4).uniform(size=(2, 12, 12, 3)), tf.float32)
+    matrix = opt._translation(tf.constant([2.0, 4.0]), tf.constant([3.0, 1.0]))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(images)
+        fast = tf.reduce_sum(opt._resample(images, matrix, 12, 12, 0.5) * weights)
+        exact = tf.reduce_sum(opt._bilinear(images, matrix, 12, 12, 0.5) * weights)
+    np.testing.assert_allclose(
+        tape.gradient(fast, images).numpy(), tape.gradient(exact, images).numpy(), atol=1e-6
+    )
