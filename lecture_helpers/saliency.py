@@ -420,6 +420,17 @@ def compare_saliency(
 # Figures
 
 
+def render_map(
+    saliency_map: np.ndarray | SaliencyMap, cmap: str = "inferno", percentile: float = 99.0
+) -> np.ndarray:
+    """A saliency map as a uint8 RGB picture (clipped at ``percentile``, then coloured)."""
+    import matplotlib
+
+    values = saliency_map.map if isinstance(saliency_map, SaliencyMap) else saliency_map
+    colours = matplotlib.colormaps[cmap](normalize_map(values, percentile))[..., :3]
+    return np.round(colours * 255.0).astype(np.uint8)
+
+
 def show_saliency(
     results: Sequence[SaliencyMap] | Sequence[Sequence[SaliencyMap]],
     cmap: str = "inferno",

@@ -1,0 +1,303 @@
+"""Class neurons: what input maximizes a class score?
+
+The lecture's "Visualizing Filters: Class Neuron" slide: gradient ascent in input space,
+
+    I <- I + eta * grad_I f_c(I)
+
+where f_c is the unnormalized score (logit) of class c, I starts at zeros (or random
+noise) and the network's weights stay frozen.  Maximize the logit, not the softmax
+probability (Simonyan et al., 2013): the probability can also rise by pushing the other
+classes down.
+
+This module holds the class-specific pieces built on the engine in
+:mod:`lecture_helpers.optimize`:
+
+* :func:`slide_class_ascent`: the slide's plain loop, in pixel space, compiled once;
+* :data:`CLASS_PRESETS` / :func:`visualize_class_preset`: named regularization settings
+  (none, L2 decay, blur, jitter, Lucid's Fourier + transforms);
+* :func:`transform_robustness` and :func:`grayscale_std`: the checks that a picture is a
+  real class visualization (it survives random shifts, zooms and rotations) and not a
+  grey blob.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from ._quiet import tf
+from .optimize import OptimizationResult, regularizers, transforms, visualize_class
+from .zoo import ZooModel
+
+# What "zero" means for a zoo model's input: images are RGB in [0, 255] and the
+# normalization is inside the model (efficientnet_lite0: (x - 127) / 128), so the image
+# the network sees as all zeros is uniform grey 127, while I = 0 is a black picture.
+STARTS = ("grey", "zeros", "noise")
+
+_SLIDE_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class SlideAscentResult:
+    """The slide's loop: the picture, and the logit and probability at every step."""
+
+    image: np.ndarray  # uint8 (H, W, 3)
+    raw: np.ndarray  # float32 (H, W, 3), the optimized input in [0, 255]
+    logits: np.ndarray  # (steps + 1,): f_c before the first step and after each step
+    probabilities: np.ndarray  # (steps + 1,): softmax probability of class c
+    class_index: int
+    class_name: str
+    start: str
+
+    def plot(self, suptitle: str | None = None):
+        """The picture next to its logit and probability curves; returns the figure."""
+        import matplotlib.pyplot as plt
+
+        fig, (ax_image, ax_logit) = plt.subplots(
+            1, 2, figsize=(8.5, 3.4), gridspec_kw={"width_ratios": [1, 1.5]}
+        )
+        ax_image.imshow(self.image)
+        ax_image.set_title(f"{self.class_name} ({self.class_index}) after "
+                           f"{len(self.logits) - 1} steps")
+        ax_image.axis("off")
+        steps = np.arange(len(self.logits))
+        ax_logit.plot(steps, self.logits, color="tab:blue")
+        ax_logit.set_xlabel("step")
+        ax_logit.set_ylabel("logit $f_c(I)$", color="tab:blue")
+        ax_prob = ax_logit.twinx()
+        ax_prob.plot(steps, self.probabilities, color="tab:red")
+        ax_prob.set_ylim(-0.02, 1.02)
+        ax_prob.set_ylabel("softmax probability", color="tab:red")
+        ax_logit.set_title("gradient ascent on the logit")
+        if suptitle:
+            fig.suptitle(suptitle)
+        fig.tight_layout()
+        return fig
+
+
+def start_image(start: str, size: tuple[int, int], seed: int = 0) -> np.ndarray:
+    """The starting picture, float32 (H, W, 3) in [0, 255].
+
+    ``"grey"``: 127 everywhere, the input the model normalizes to zero; ``"zeros"``: a
+    black picture (I = 0 taken literally; far from zero once normalized); ``"noise"``:
+    grey plus small random noise (sigma 8).
+    """
+    height, width = size
+    if start == "grey":
+        return np.full((height, width, 3), 127.0, np.float32)
+    if start == "zeros":
+        return np.zeros((height, width, 3), np.float32)
+    if start == "noise":
+        rng = np.random.default_rng(seed)
+        noise = 127.0 + 8.0 * rng.standard_normal((height, width, 3))
+        return np.clip(noise, 0, 255).astype(np.float32)
+    raise ValueError(f"unknown start {start!r}; use one of {', '.join(STARTS)}")
+
+
+def _slide_step(model: ZooModel):
+    """The compiled step ``I, c, lr -> (I + lr * g / rms(g)) clipped, logits`` (cached)."""
+    step = _SLIDE_STEPS.get(model.model)
+    if step is None:
+        score_model = model.score_model
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([1, None, None, 3], tf.float32),
+                tf.TensorSpec([], tf.int32),
+                tf.TensorSpec([], tf.float32),
+            ]
+        )
+        def step(image, class_index, lr):
+            with tf.GradientTape() as tape:
+                tape.watch(image)
+                scores = score_model(image, training=False)
+                objective = scores[0, class_index]  # the logit, not the softmax
+            grad = tape.gradient(objective, image)
+            grad = grad / (tf.sqrt(tf.reduce_mean(tf.square(grad))) + 1e-8)  # the "trick"
+            return tf.clip_by_value(image + lr * grad, 0.0, 255.0), scores[0]
+
+        _SLIDE_STEPS[model.model] = step
+    return step
+
+
+def slide_class_ascent(
+    model: ZooModel,
+    class_index: int | str = "flamingo",
+    steps: int = 100,
+    lr: float = 1.0,
+    size: int | tuple[int, int] = 224,
+    start: str = "grey",
+    seed: int = 0,
+) -> SlideAscentResult:
+    """The slide's loop for a class neuron: ``I <- I + lr * grad f_c(I) / rms``, no regularizer.
+
+    Starts from ``start`` (see :func:`start_image`; default grey = the model's zero),
+    keeps I a valid picture by clipping to [0, 255] and records the logit f_c and the
+    softmax probability at every step.  ``lr`` is in grey levels per step.
+    """
+    if not isinstance(model, ZooModel):
+        raise TypeError("slide_class_ascent needs a zoo model: lh.load_model('efficientnet_lite0')")
+    index = model.class_index(class_index)
+    height, width = (size, size) if isinstance(size, int) else tuple(size)
+    if int(steps) < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    step = _slide_step(model)
+    image = tf.constant(start_image(start, (height, width), seed)[None])
+    c, rate = tf.constant(index, tf.int32), tf.constant(float(lr), tf.float32)
+    scores = []
+    for _ in range(int(steps)):
+        image, s = step(image, c, rate)
+        scores.append(s.numpy())
+    final = model.score_model(image, training=False).numpy()[0]
+    scores = np.asarray([*scores, final], np.float64)  # f before each step, and at the end
+    if model.binary:  # binary zoo models score [-z, z]; P(class) = sigmoid(its score)
+        probabilities = 1.0 / (1.0 + np.exp(-scores[:, index]))
+    else:
+        probabilities = _softmax(scores)[:, index]
+    raw = image.numpy()[0]
+    return SlideAscentResult(
+        image=np.clip(np.round(raw), 0, 255).astype(np.uint8),
+        raw=raw,
+        logits=scores[:, index].astype(np.float32),
+        probabilities=probabilities.astype(np.float32),
+        class_index=index,
+        class_name=model.class_names[index],
+        start=start,
+    )
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# ---------------------------------------------------------------------------
+# Regularization presets (all on the engine's public pieces)
+
+
+def _presets() -> dict[str, dict[str, Any]]:
+    return {
+        "none": dict(param="pixel", transforms=None, regularizers=()),
+        "L2 decay": dict(param="pixel", transforms=None, regularizers=(regularizers.l2(1.0),)),
+        "blur": dict(param="pixel", transforms=None, regularizers=(regularizers.blur(1.0, 4),)),
+        "jitter": dict(param="pixel", transforms=(transforms.jitter(16),), regularizers=()),
+        "Fourier + transforms": dict(param="fourier", transforms="standard", regularizers=()),
+    }
+
+
+CLASS_PRESETS: dict[str, dict[str, Any]] = _presets()
+DEFAULT_PRESET = "Fourier + transforms"
+
+
+def visualize_class_preset(
+    model: ZooModel,
+    classes: int | str | Iterable[int | str],
+    preset: str = DEFAULT_PRESET,
+    steps: int = 256,
+    size: int = 224,
+    seed: int = 0,
+    progress: bool = True,
+    **options: Any,
+) -> OptimizationResult:
+    """``lh.visualize_class`` with a named regularization preset (see ``CLASS_PRESETS``)."""
+    if preset not in CLASS_PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(CLASS_PRESETS)}")
+    settings = {**CLASS_PRESETS[preset], **options}
+    return visualize_class(
+        model, classes, steps=steps, size=size, seed=seed, progress=progress, **settings
+    )
+
+
+# ---------------------------------------------------------------------------
+# Quality checks
+
+
+def random_view(
+    image: np.ndarray,
+    rng: np.random.Generator,
+    shift: float = 16.0,
+    scale: tuple[float, float] = (0.9, 1.1),
+    degrees: float = 10.0,
+) -> np.ndarray:
+    """One random view of a uint8 image: shift up to ``shift`` px, zoom, rotate (PIL, bilinear).
+
+    Pixels that come from outside the picture are filled by mirroring its border.
+    """
+    height, width = image.shape[:2]
+    margin = int(math.ceil(max(height, width) * 0.3 + shift))
+    padded = Image.fromarray(np.pad(image, ((margin, margin), (margin, margin), (0, 0)),
+                                    mode="reflect"))
+    dx, dy = rng.uniform(-shift, shift, size=2)
+    zoom = rng.uniform(*scale)
+    angle = math.radians(rng.uniform(-degrees, degrees))
+    # output pixel (u, v) reads input (a u + b v + c, d u + e v + f): rotate + zoom about
+    # the centre, then shift.
+    cos, sin = math.cos(angle) / zoom, math.sin(angle) / zoom
+    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+    a, b, d, e = cos, -sin, sin, cos
+    c = margin + cx - a * cx - b * cy - dx
+    f = margin + cy - d * cx - e * cy - dy
+    out = padded.transform((width, height), Image.Transform.AFFINE, (a, b, c, d, e, f),
+                           resample=Image.Resampling.BILINEAR)
+    return np.asarray(out, dtype=np.uint8)
+
+
+def transform_robustness(
+    model: ZooModel,
+    images: np.ndarray | Sequence[np.ndarray],
+    classes: Sequence[int | str],
+    trials: int = 8,
+    top: int = 5,
+    seed: int = 0,
+    shift: float = 16.0,
+    scale: tuple[float, float] = (0.9, 1.1),
+    degrees: float = 10.0,
+) -> np.ndarray:
+    """(N, trials) booleans: is image k's class in the model's top-``top`` for each random view?
+
+    Each view shifts by up to ``shift`` px, zooms by a factor in ``scale`` and rotates by
+    up to ``degrees`` (see :func:`random_view`); views are classified at the model's
+    input size, all in one batch.
+    """
+    pictures = [np.asarray(im) for im in images]
+    indices = [model.class_index(c) for c in classes]
+    if len(pictures) != len(indices):
+        raise ValueError(f"{len(pictures)} images but {len(indices)} classes: give one per image")
+    rng = np.random.default_rng(seed)
+    views = [random_view(im, rng, shift, scale, degrees) for im in pictures for _ in range(trials)]
+    probabilities = np.concatenate(
+        [model.predict(views[i : i + 32]) for i in range(0, len(views), 32)]
+    )
+    top = max(1, int(top))
+    ranks = np.argsort(-probabilities, axis=1, kind="stable")[:, :top]
+    hits = np.array([indices[i // trials] in ranks[i] for i in range(len(views))])
+    return hits.reshape(len(pictures), trials)
+
+
+def grayscale_std(images: np.ndarray) -> np.ndarray:
+    """Standard deviation of each uint8 image's grayscale (0-255): a grey blob has ~0."""
+    batch = np.asarray(images, dtype=np.float64)
+    if batch.ndim == 3:
+        batch = batch[None]
+    gray = batch @ np.array([0.299, 0.587, 0.114])
+    return gray.reshape(len(batch), -1).std(axis=1)
+
+
+__all__ = [
+    "CLASS_PRESETS",
+    "DEFAULT_PRESET",
+    "SlideAscentResult",
+    "grayscale_std",
+    "random_view",
+    "slide_class_ascent",
+    "start_image",
+    "transform_robustness",
+    "visualize_class_preset",
+]

@@ -1,0 +1,185 @@
+"""ClassVisualizer: search a class, pick steps and a regularization preset, press Run.
+
+A thin shell around :func:`lecture_helpers.class_neurons.visualize_class_preset` (the
+gradient-ascent engine with named presets).  Typing in the search box lists the matching
+classes (``lh.find_class``); Run optimizes the picked class and shows the picture next to
+its objective curve.  ``visualizer.shown`` is the RGB array on display (picture and
+curve), ``visualizer.picture`` the optimized image, ``visualizer.result`` the engine's
+:class:`~lecture_helpers.optimize.OptimizationResult`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+from PIL import Image
+
+from ..class_neurons import CLASS_PRESETS, DEFAULT_PRESET, visualize_class_preset
+from ..classes import find_class, imagenet_class_names
+from ..optimize import OptimizationResult
+from ..zoo import ZooModel
+
+SIZES = (128, 224)
+
+
+def _png(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def class_choices(model: ZooModel, query: str, limit: int = 50) -> list[tuple[str, int]]:
+    """Dropdown options ``("name (index)", index)`` for the classes matching ``query``."""
+    text = query.strip()
+    if not text:
+        return []
+    if text.isdigit():
+        index = int(text)
+        if index >= model.num_classes:
+            return []
+        return [(f"{model.class_names[index]} ({index})", index)]
+    names = None if tuple(model.class_names) == imagenet_class_names() else model.class_names
+    return [(f"{name} ({i})", i) for i, name in find_class(text, names)[:limit]]
+
+
+class ClassVisualizer(widgets.VBox):
+    """Class-neuron visualization with controls: search, class, steps, preset, size, Run.
+
+    ``model``: a zoo model. Controls (set ``.value`` from code, or call ``run()``):
+    ``search`` (text), ``class_dropdown``, ``steps_slider``, ``preset_dropdown``,
+    ``size_dropdown``, ``run_button``; ``progress`` shows the steps done.
+    ``options`` go to the engine (e.g. ``seed=1``).
+    """
+
+    def __init__(
+        self,
+        model: ZooModel,
+        query: str = "flamingo",
+        steps: int = 128,
+        preset: str = DEFAULT_PRESET,
+        size: int = 224,
+        display_width: int = 560,
+        **options: Any,
+    ) -> None:
+        if not isinstance(model, ZooModel):
+            raise TypeError(
+                "ClassVisualizer needs a zoo model: lh.load_model('efficientnet_lite0')"
+            )
+        if preset not in CLASS_PRESETS:
+            raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(CLASS_PRESETS)}")
+        self.model = model
+        self.options = options
+        self.result: OptimizationResult | None = None
+        self.picture: np.ndarray = np.zeros((1, 1, 3), np.uint8)  # the optimized image
+        self.shown: np.ndarray = np.zeros((1, 1, 3), np.uint8)  # picture + curve on display
+        self.runs = 0
+
+        self.search = widgets.Text(value=query, description="search", placeholder="e.g. flamin",
+                                   continuous_update=False)
+        self.class_dropdown = widgets.Dropdown(description="class")
+        self.steps_slider = widgets.IntSlider(value=steps, min=8, max=512, step=8,
+                                              description="steps")
+        self.preset_dropdown = widgets.Dropdown(options=list(CLASS_PRESETS), value=preset,
+                                                description="preset")
+        self.size_dropdown = widgets.Dropdown(options=list(SIZES), value=size, description="size")
+        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.progress = widgets.IntProgress(value=0, min=0, max=steps, description="steps done")
+        self.view = widgets.Image(
+            format="png", layout=widgets.Layout(width=f"{display_width}px", max_width="100%")
+        )
+        self.status = widgets.HTML()
+
+        self.search.observe(self._on_search, names="value")
+        self.run_button.on_click(self._on_run)
+        super().__init__(
+            children=[
+                widgets.HBox([self.search, self.class_dropdown]),
+                widgets.HBox([self.steps_slider, self.preset_dropdown, self.size_dropdown]),
+                widgets.HBox([self.run_button, self.progress]),
+                self.view,
+                self.status,
+            ]
+        )
+        self._on_search(None)
+
+    # -- events -----------------------------------------------------------------------
+
+    def _on_search(self, _change: Any) -> None:
+        options = class_choices(self.model, self.search.value)
+        self.class_dropdown.options = options
+        if options:
+            self.class_dropdown.value = options[0][1]
+            self.run_button.disabled = False
+            shown = ", ".join(label for label, _ in options[:3])
+            more = f" and {len(options) - 3} more" if len(options) > 3 else ""
+            self.status.value = html.escape(f"{len(options)} matching classes: {shown}{more}")
+        else:
+            self.run_button.disabled = True
+            self.status.value = html.escape(
+                f"no class matches {self.search.value!r}; try part of a name, e.g. 'flamin'"
+            )
+
+    def _on_run(self, _button: Any) -> None:
+        self.run()
+
+    # -- work -------------------------------------------------------------------------
+
+    def run(self) -> OptimizationResult:
+        """Optimize the picked class with the current controls and show the result."""
+        if self.class_dropdown.value is None:
+            raise ValueError(f"no class picked: no class matches {self.search.value!r}")
+        index = int(self.class_dropdown.value)
+        steps = int(self.steps_slider.value)
+        self.progress.max = steps
+        self.progress.value = 0
+        self.run_button.disabled = True
+        name = self.model.class_names[index]
+        self.status.value = html.escape(f"running {steps} steps for {name}")
+
+        def advance(step: int, _values: np.ndarray) -> None:
+            self.progress.value = step
+
+        try:
+            self.result = visualize_class_preset(
+                self.model, [index], self.preset_dropdown.value, steps=steps,
+                size=int(self.size_dropdown.value), progress=False, callback=advance,
+                **self.options,
+            )
+        finally:
+            self.run_button.disabled = False
+        self.runs += 1
+        self.picture = self.result.images[0]
+        self.shown = self._figure()
+        self.view.value = _png(self.shown)
+        probability = float(self.model.predict(self.picture)[0, index])
+        self.status.value = html.escape(
+            f"{self.model.class_names[index]} ({index}), preset {self.preset_dropdown.value!r}: "
+            f"logit {self.result.history[0, -1]:.1f} after {steps} steps; the model gives the "
+            f"picture probability {probability:.2f}"
+        )
+        return self.result
+
+    def _figure(self) -> np.ndarray:
+        """The picture next to its objective curve, as one RGB array."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        assert self.result is not None
+        fig = Figure(figsize=(7.0, 3.2), dpi=80)
+        ax_image, ax_curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
+        ax_image.imshow(self.result.images[0])
+        ax_image.set_title(self.result.titles[0], fontsize=10)
+        ax_image.axis("off")
+        curve = self.result.history[0]
+        ax_curve.plot(np.arange(1, curve.size + 1), curve)
+        ax_curve.set_xlabel("step")
+        ax_curve.set_ylabel("logit (objective)")
+        ax_curve.set_title("objective per step", fontsize=10)
+        fig.tight_layout()
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba())[..., :3].copy()

@@ -1,0 +1,185 @@
+"""SaliencyExplorer: pick a photo, one of its top-5 classes and a method; see the image gradient.
+
+A thin shell around :func:`lecture_helpers.saliency.saliency`: maps are cached per photo,
+class and method, so switching back and forth never recomputes.  ``explorer.shown`` is the
+RGB array on display (the photo, then the coloured map), ``explorer.result`` the
+:class:`~lecture_helpers.saliency.SaliencyMap` behind it.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+from PIL import Image
+
+from ..images import load_image, sample_image
+from ..saliency import METHOD_TITLES, METHODS, SaliencyMap, fit_image, render_map, saliency
+from ..zoo import ZooModel
+
+DEFAULT_IMAGES = ("cat_dog", "cat", "coffee", "dog")
+GAP = 8  # white pixels between the photo and its map
+
+
+def _png(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _image_dict(images: Any) -> dict[str, np.ndarray]:
+    if images is None:
+        return {name: sample_image(name) for name in DEFAULT_IMAGES}
+    if isinstance(images, Mapping):
+        items = list(images.items())
+    elif isinstance(images, list | tuple):
+        items = [(f"image {i}", image) for i, image in enumerate(images)]
+    else:
+        items = [("image", images)]
+    if not items:
+        raise ValueError("images is empty; pass a dict name -> image (e.g. lh.sample_image('cat'))")
+    return {str(name): load_image(image) for name, image in items}
+
+
+def side_by_side(photo: np.ndarray, picture: np.ndarray, gap: int = GAP) -> np.ndarray:
+    """Two same-height uint8 RGB pictures next to each other with a white gap."""
+    spacer = np.full((photo.shape[0], gap, 3), 255, np.uint8)
+    return np.concatenate([photo, spacer, picture], axis=1)
+
+
+class SaliencyExplorer(widgets.VBox):
+    """Explore image gradients: the photo, a class among its top-k, the method, the map.
+
+    ``model``: a zoo model (``lh.load_model(...)``). ``images``: dict name -> image, a list,
+    one image, or None for sample photos. Images the model cannot take as they are are
+    resized to its input size (the caption says so). Controls (set ``.value`` from code or
+    use them): ``image_dropdown``, ``class_dropdown``, ``method_dropdown``. ``options`` are
+    passed to :func:`~lecture_helpers.saliency.saliency` (e.g. ``samples=25``).
+    """
+
+    def __init__(
+        self,
+        model: ZooModel,
+        images: Any = None,
+        top_k: int = 5,
+        cmap: str = "inferno",
+        display_width: int = 672,
+        **options: Any,
+    ) -> None:
+        if not isinstance(model, ZooModel):
+            raise TypeError(
+                "SaliencyExplorer needs a zoo model: lh.load_model('efficientnet_lite0')"
+            )
+        self.model = model
+        self.images = _image_dict(images)
+        self.top_k = max(1, int(top_k))
+        self.cmap = cmap
+        self.options = options
+        self._fitted: dict[str, np.ndarray] = {}
+        self._top: dict[str, list[tuple[int, str, float]]] = {}
+        self._results: dict[tuple[str, int, str], SaliencyMap] = {}
+        self._quiet = False
+        self.computations = 0  # maps computed (not taken from the cache)
+        self.result: SaliencyMap | None = None
+        self.shown: np.ndarray = np.zeros((1, 1, 3), np.uint8)
+
+        names = list(self.images)
+        self.image_dropdown = widgets.Dropdown(options=names, value=names[0], description="image")
+        self.class_dropdown = widgets.Dropdown(description="class")
+        self.method_dropdown = widgets.Dropdown(
+            options=[(METHOD_TITLES[m], m) for m in METHODS], value="vanilla",
+            description="method",
+        )
+        self.view = widgets.Image(
+            format="png", layout=widgets.Layout(width=f"{display_width}px", max_width="100%")
+        )
+        self.caption = widgets.HTML()
+        self.image_dropdown.observe(self._on_image, names="value")
+        self.class_dropdown.observe(self._on_control, names="value")
+        self.method_dropdown.observe(self._on_control, names="value")
+        super().__init__(
+            children=[
+                widgets.HBox([self.image_dropdown, self.class_dropdown, self.method_dropdown]),
+                self.view,
+                self.caption,
+            ]
+        )
+        self._update_classes()
+        self.redraw()
+
+    # -- data -------------------------------------------------------------------------
+
+    def model_image(self, name: str | None = None) -> np.ndarray:
+        """The uint8 photo at the size the model sees it (cached)."""
+        name = self.image_dropdown.value if name is None else name
+        if name not in self._fitted:
+            self._fitted[name] = fit_image(self.model, self.images[name], verbose=False)
+        return self._fitted[name]
+
+    def top_classes(self, name: str | None = None) -> list[tuple[int, str, float]]:
+        """(index, name, probability) of the photo's ``top_k`` classes, as the model sees it."""
+        name = self.image_dropdown.value if name is None else name
+        if name not in self._top:
+            x = self.model_image(name)[None].astype(np.float32)
+            probabilities = self.model.probabilities(self.model.model(x, training=False))
+            self._top[name] = self.model.decode(probabilities, top=self.top_k)[0]
+        return self._top[name]
+
+    def compute(self) -> SaliencyMap:
+        """The saliency map for the current controls (cached)."""
+        key = (
+            self.image_dropdown.value,
+            int(self.class_dropdown.value),
+            self.method_dropdown.value,
+        )
+        if key not in self._results:
+            self._results[key] = saliency(
+                self.model, self.model_image(), key[1], key[2], verbose=False, **self.options
+            )
+            self.computations += 1
+        return self._results[key]
+
+    # -- drawing ----------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        """Compute (or fetch) the map and redraw the picture and caption."""
+        self.result = self.compute()
+        self.shown = side_by_side(self.result.image, render_map(self.result, self.cmap))
+        self.view.value = _png(self.shown)
+        original = self.images[self.image_dropdown.value].shape[:2]
+        seen = self.result.image.shape[:2]
+        note = (
+            f"; the {original[0]}x{original[1]} photo was resized to {seen[0]}x{seen[1]} "
+            "for the model"
+            if original != seen
+            else ""
+        )
+        gap = self.result.completeness_gap
+        gap_note = f"; completeness gap {100 * gap:.0f}%" if gap is not None else ""
+        self.caption.value = html.escape(
+            f"{METHOD_TITLES[self.result.method]} for {self.result.class_name} "
+            f"(class {self.result.class_index}, logit {self.result.score:.2f}){gap_note}{note}"
+        )
+
+    def _update_classes(self) -> None:
+        options = [(f"{n} ({p:.2f})", i) for i, n, p in self.top_classes()]
+        self._quiet = True
+        try:
+            self.class_dropdown.options = options
+            self.class_dropdown.value = options[0][1]
+        finally:
+            self._quiet = False
+
+    # -- events -----------------------------------------------------------------------
+
+    def _on_image(self, _change: Any) -> None:
+        self._update_classes()
+        self.redraw()
+
+    def _on_control(self, _change: Any) -> None:
+        if not self._quiet:
+            self.redraw()

@@ -1,0 +1,105 @@
+"""ClassVisualizer and SaliencyExplorer, driven from plain Python."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lecture_helpers as lh
+from lecture_helpers.widgets.class_visualizer import class_choices
+
+
+@pytest.fixture(scope="module")
+def model():
+    return lh.load_model("efficientnet_lite0")
+
+
+@pytest.fixture(scope="module")
+def explorer(model):
+    images = {"cat_dog": lh.sample_image("cat_dog"), "cat": lh.sample_image("cat")}
+    return lh.widgets.SaliencyExplorer(model, images, samples=4, steps=8)
+
+
+def test_saliency_explorer_starts_with_the_top_class(explorer):
+    options = explorer.class_dropdown.options
+    assert len(options) == 5
+    assert explorer.class_dropdown.value == options[0][1]
+    assert explorer.result.class_index == options[0][1]
+    assert explorer.result.method == "vanilla"
+    # photo and map side by side: 448 + gap + 448 wide
+    assert explorer.shown.shape == (224, 448 * 2 + 8, 3)
+    assert "Vanilla gradient" in explorer.caption.value
+
+
+def test_saliency_explorer_controls_change_the_map(explorer):
+    before = explorer.shown.copy()
+    explorer.method_dropdown.value = "smoothgrad"
+    assert explorer.result.method == "smoothgrad"
+    after_method = explorer.shown.copy()
+    assert not np.array_equal(before, after_method)
+    np.testing.assert_array_equal(before[:, :448], after_method[:, :448])  # same photo
+    dog_class = [index for label, index in explorer.class_dropdown.options if "beagle" in label]
+    assert dog_class, explorer.class_dropdown.options
+    explorer.class_dropdown.value = dog_class[0]
+    assert explorer.result.class_name == "beagle"
+    assert not np.array_equal(after_method, explorer.shown)
+    explorer.method_dropdown.value = "integrated_gradients"
+    assert "completeness gap" in explorer.caption.value
+    computed = explorer.computations
+    explorer.method_dropdown.value = "smoothgrad"  # back: taken from the cache
+    assert explorer.computations == computed
+
+
+def test_saliency_explorer_reports_a_resize(explorer):
+    explorer.image_dropdown.value = "cat"
+    assert explorer.result.image.shape == (224, 224, 3)
+    assert "300x451 photo was resized to 224x224" in explorer.caption.value
+    assert explorer.class_dropdown.options[0][0].startswith("Egyptian cat")
+
+
+def test_saliency_explorer_needs_a_zoo_model(model):
+    with pytest.raises(TypeError, match="zoo model"):
+        lh.widgets.SaliencyExplorer(model.model)
+
+
+def test_class_choices(model):
+    assert class_choices(model, "flamin") == [("flamingo (130)", 130)]
+    assert class_choices(model, "130") == [("flamingo (130)", 130)]
+    assert class_choices(model, "1000") == []
+    assert class_choices(model, "   ") == []
+    assert len(class_choices(model, "cat")) > 5
+
+
+def test_class_visualizer_search_and_run(model):
+    visualizer = lh.widgets.ClassVisualizer(model, query="flamin", steps=8, size=128)
+    assert visualizer.class_dropdown.value == 130
+    assert not visualizer.run_button.disabled
+    visualizer.search.value = "zzzz"
+    assert visualizer.run_button.disabled
+    assert "no class matches" in visualizer.status.value
+    visualizer.search.value = "goldfish"
+    assert visualizer.class_dropdown.value == 1
+    visualizer.run_button.click()  # the button's handler, as a click in the notebook
+    assert visualizer.runs == 1
+    assert visualizer.progress.value == 8 == visualizer.progress.max
+    assert visualizer.picture.shape == (128, 128, 3)
+    assert visualizer.result.history.shape == (1, 8)
+    assert visualizer.result.history[0, -1] > visualizer.result.history[0, 0]
+    assert "goldfish (1)" in visualizer.status.value
+    first_shown, first_picture = visualizer.shown.copy(), visualizer.picture.copy()
+    visualizer.search.value = "flamingo"
+    visualizer.run()
+    assert not np.array_equal(first_picture, visualizer.picture)
+    assert first_shown.shape == visualizer.shown.shape
+    assert not np.array_equal(first_shown, visualizer.shown)
+    assert "flamingo (130)" in visualizer.status.value
+
+
+def test_class_visualizer_bad_input(model):
+    with pytest.raises(ValueError, match="preset"):
+        lh.widgets.ClassVisualizer(model, preset="sharpen")
+    with pytest.raises(TypeError, match="zoo model"):
+        lh.widgets.ClassVisualizer(model.model)
+    visualizer = lh.widgets.ClassVisualizer(model, query="qqqq")
+    with pytest.raises(ValueError, match="no class"):
+        visualizer.run()
