@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 
-import keras
 import numpy as np
 
 import lecture_helpers as lh
@@ -45,6 +44,8 @@ def _interleaved_best(functions: list, rounds: int = 4, repeat: int = 3) -> list
 
 
 def run() -> list[Result]:
+    import keras  # after lecture_helpers, which imports TensorFlow quietly
+
     model = lh.load_model("efficientnet_lite0")
     filters = list(range(FILTERS))
     results = []
