@@ -110,7 +110,7 @@ def deletion_insertion(
     *,
     size: tuple[int, int] | None = None,
     steps: int = 32,
-    batch_size: int = 34,
+    batch_size: int = 16,
     deletion_fill: float | None = 127.5,
     blur_radius: float = 8.0,
     block: int = 16,

@@ -738,7 +738,7 @@ def score_cam(
     *,
     size: tuple[int, int] | None = None,
     channels: int | None = 128,
-    batch_size: int = 32,
+    batch_size: int = 8,
     upsample: bool = False,
 ) -> np.ndarray:
     """Score-CAM (Wang et al. 2020): no gradients, one forward pass per channel.
@@ -747,8 +747,10 @@ def score_cam(
     to [0, 1] into a mask M_k; the weight of channel k is the class probability of the
     masked image  p_c(x * M_k)  (as in the authors' code); S = ReLU(sum_k w_k A_k) / max.
     Only the ``channels`` channels with the largest mean activation are scored (None =
-    all K): the masked images go through the model in chunks of ``batch_size``, which
-    bounds memory.  Several classes of one image share the same forward passes.
+    all K; the top 128 of EfficientNet-Lite0's 1280 give a map with Spearman rank
+    correlation 0.998 to the full one on the cat photo): the masked images go through the
+    model in chunks of ``batch_size`` (8 is the fastest on a 2-core CPU; memory stays
+    bounded).  Several classes of one image share the same forward passes.
     """
     engine = cam_engine(model, layer)
     probabilities = probability_function(model)
@@ -947,7 +949,7 @@ def occlusion_sensitivity(
     patch: int = 32,
     stride: int = 16,
     fill: float = 127.5,
-    batch_size: int = 64,
+    batch_size: int = 16,
     normalize: bool = True,
 ) -> np.ndarray:
     """Occlusion sensitivity (Zeiler & Fergus 2014): slide a grey ``patch`` x ``patch``
