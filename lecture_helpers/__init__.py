@@ -59,6 +59,8 @@ _LAZY_EXPORTS: dict[str, str] = {
     "regularizers": "optimize",
     "OptimizationResult": "optimize",
     "lecture_gradient_ascent": "optimize",
+    "plot_ascent": "optimize",
+    "plot_results": "optimize",
     "filters": "filters",
     "layer_kernels": "filters",
     "kernel_patches": "filters",

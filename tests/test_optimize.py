@@ -295,3 +295,25 @@ def test_resampling_gradient_is_exact_for_whole_pixel_shifts():
     np.testing.assert_allclose(
         tape.gradient(fast, images).numpy(), tape.gradient(exact, images).numpy(), atol=1e-6
     )
+
+
+def test_result_selection_and_plots(model):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    result = lh.visualize_filters(model, MID_LAYER, [4, 5, 6], steps=2, size=64, progress=False)
+    picked = result.select([2, 0])
+    assert picked.titles == ["filter 6", "filter 4"]
+    np.testing.assert_array_equal(picked.images[0], result.images[2])
+    np.testing.assert_array_equal(picked.history[1], result.history[0])
+    with pytest.raises(IndexError, match="this result has 3"):
+        result.select([3])
+    fig = lh.plot_results({"a": result, "b": picked})
+    assert sum(1 for ax in fig.axes if ax.images) == 5
+    assert len(result.plot().axes) == 3
+    assert len(result.plot_history().lines) == 3
+    fig = lh.plot_ascent({"x": [1, 2, 3]}, image=np.zeros((8, 8, 3)), image_title="t")
+    assert len(fig.axes) == 2
+    plt.close("all")
