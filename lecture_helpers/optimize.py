@@ -1091,7 +1091,7 @@ class OptimizationResult:
         fig.tight_layout()
         return fig
 
-    def plot_history(self, ax=None, labels: Sequence[str] | None = None):
+    def plot_history(self, ax=None, labels: Sequence[str] | None = None, title: str = ""):
         """The objective per step, one line per picture; returns the axes."""
         import matplotlib.pyplot as plt
 
@@ -1102,6 +1102,7 @@ class OptimizationResult:
             ax.plot(np.arange(1, curve.size + 1), curve, label=label, linewidth=1.2)
         ax.set_xlabel("step")
         ax.set_ylabel("objective")
+        ax.set_title(title)
         ax.grid(alpha=0.3)
         if len(self.history) <= 12:
             ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
