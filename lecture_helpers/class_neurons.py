@@ -183,12 +183,21 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 
 
 def _presets() -> dict[str, dict[str, Any]]:
+    """Each preset changes one thing against "none" (plain pixels, no transforms), except the
+    last, which is Lucid's recipe.  Pixel presets take larger steps (lr 0.3) than Lucid's
+    Fourier parameterization (0.05), so that 128 steps give a visible picture."""
+    pixel = dict(param="pixel", transforms=None, regularizers=(), lr=0.3)
     return {
-        "none": dict(param="pixel", transforms=None, regularizers=()),
-        "L2 decay": dict(param="pixel", transforms=None, regularizers=(regularizers.l2(1.0),)),
-        "blur": dict(param="pixel", transforms=None, regularizers=(regularizers.blur(1.0, 4),)),
-        "jitter": dict(param="pixel", transforms=(transforms.jitter(16),), regularizers=()),
-        "Fourier + transforms": dict(param="fourier", transforms="standard", regularizers=()),
+        "none": pixel,
+        # Simonyan et al.: L2 decay of the image (here towards grey), weighed against the logit
+        "L2 decay": {**pixel, "regularizers": (regularizers.l2(2000.0),)},
+        # Yosinski et al.: Gaussian blur of radius 1 px every 4 steps
+        "blur": {**pixel, "regularizers": (regularizers.blur(1.0, 4),)},
+        # cs231n: a random shift of up to 16 px at every step
+        "jitter": {**pixel, "transforms": (transforms.jitter(16),)},
+        # Lucid: Fourier + colour-decorrelated image, pad/jitter/scale/rotate, Adam lr 0.05
+        "Fourier + transforms": dict(param="fourier", transforms="standard", regularizers=(),
+                                     lr=0.05),
     }
 
 
@@ -213,6 +222,64 @@ def visualize_class_preset(
     return visualize_class(
         model, classes, steps=steps, size=size, seed=seed, progress=progress, **settings
     )
+
+
+def compare_class_presets(
+    model: ZooModel,
+    class_index: int | str = "flamingo",
+    presets: Sequence[str] | None = None,
+    steps: int = 128,
+    size: int = 224,
+    seed: int = 0,
+    progress: bool = False,
+) -> dict[str, OptimizationResult]:
+    """The same class under several presets (default: all), same steps and seed each."""
+    names = list(CLASS_PRESETS) if presets is None else list(presets)
+    return {
+        name: visualize_class_preset(
+            model, [class_index], name, steps=steps, size=size, seed=seed, progress=progress
+        )
+        for name in names
+    }
+
+
+def plot_preset_comparison(
+    results: dict[str, OptimizationResult],
+    view_probs: dict[str, np.ndarray] | None = None,
+    panel_size: float = 2.6,
+    suptitle: str | None = None,
+):
+    """Pictures (top row) and objective curves (bottom row), one column per preset.
+
+    ``view_probs`` (preset -> probabilities from :func:`view_probabilities`) adds the mean
+    probability of the class over random views of the picture.  Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(results)
+    fig, axes = plt.subplots(
+        2, len(names), figsize=(panel_size * len(names), 2 * panel_size + 0.6),
+        squeeze=False, gridspec_kw={"height_ratios": [1.15, 0.85]},
+    )
+    for column, name in enumerate(names):
+        result = results[name]
+        ax_image, ax_curve = axes[0, column], axes[1, column]
+        ax_image.imshow(result.images[0])
+        ax_image.axis("off")
+        title = name
+        if view_probs is not None and name in view_probs:
+            values = np.asarray(view_probs[name]).ravel()
+            title += f"\np = {values.mean():.2f} in {values.size} random views"
+        ax_image.set_title(title, fontsize=10)
+        curve = result.history[0]
+        ax_curve.plot(np.arange(1, curve.size + 1), curve)
+        ax_curve.set_xlabel("step")
+        if column == 0:
+            ax_curve.set_ylabel("objective (logit)")
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
 
 
 # ---------------------------------------------------------------------------
@@ -249,6 +316,31 @@ def random_view(
     return np.asarray(out, dtype=np.uint8)
 
 
+def _view_probabilities(
+    model: ZooModel,
+    images: np.ndarray | Sequence[np.ndarray],
+    classes: Sequence[int | str],
+    trials: int,
+    seed: int,
+    shift: float,
+    scale: tuple[float, float],
+    degrees: float,
+) -> tuple[np.ndarray, list[int]]:
+    """(N * trials, C) probabilities of random views of each image, and the class indices."""
+    pictures = [np.asarray(im) for im in images]
+    indices = [model.class_index(c) for c in classes]
+    if len(pictures) != len(indices):
+        raise ValueError(f"{len(pictures)} images but {len(indices)} classes: give one per image")
+    if int(trials) < 1:
+        raise ValueError(f"trials must be >= 1, got {trials}")
+    rng = np.random.default_rng(seed)
+    views = [random_view(im, rng, shift, scale, degrees) for im in pictures for _ in range(trials)]
+    probabilities = np.concatenate(
+        [model.predict(views[i : i + 32]) for i in range(0, len(views), 32)]
+    )
+    return probabilities, indices
+
+
 def transform_robustness(
     model: ZooModel,
     images: np.ndarray | Sequence[np.ndarray],
@@ -264,21 +356,32 @@ def transform_robustness(
 
     Each view shifts by up to ``shift`` px, zooms by a factor in ``scale`` and rotates by
     up to ``degrees`` (see :func:`random_view`); views are classified at the model's
-    input size, all in one batch.
+    input size, in batches.
     """
-    pictures = [np.asarray(im) for im in images]
-    indices = [model.class_index(c) for c in classes]
-    if len(pictures) != len(indices):
-        raise ValueError(f"{len(pictures)} images but {len(indices)} classes: give one per image")
-    rng = np.random.default_rng(seed)
-    views = [random_view(im, rng, shift, scale, degrees) for im in pictures for _ in range(trials)]
-    probabilities = np.concatenate(
-        [model.predict(views[i : i + 32]) for i in range(0, len(views), 32)]
+    probabilities, indices = _view_probabilities(
+        model, images, classes, trials, seed, shift, scale, degrees
     )
-    top = max(1, int(top))
-    ranks = np.argsort(-probabilities, axis=1, kind="stable")[:, :top]
-    hits = np.array([indices[i // trials] in ranks[i] for i in range(len(views))])
-    return hits.reshape(len(pictures), trials)
+    ranks = np.argsort(-probabilities, axis=1, kind="stable")[:, : max(1, int(top))]
+    hits = np.array([indices[i // trials] in ranks[i] for i in range(len(ranks))])
+    return hits.reshape(len(indices), trials)
+
+
+def view_probabilities(
+    model: ZooModel,
+    images: np.ndarray | Sequence[np.ndarray],
+    classes: Sequence[int | str],
+    trials: int = 8,
+    seed: int = 0,
+    shift: float = 16.0,
+    scale: tuple[float, float] = (0.9, 1.1),
+    degrees: float = 10.0,
+) -> np.ndarray:
+    """(N, trials): the probability of image k's class in each random view (as above)."""
+    probabilities, indices = _view_probabilities(
+        model, images, classes, trials, seed, shift, scale, degrees
+    )
+    rows = np.repeat(np.asarray(indices), trials)
+    return probabilities[np.arange(len(rows)), rows].reshape(len(indices), trials)
 
 
 def grayscale_std(images: np.ndarray) -> np.ndarray:
@@ -292,6 +395,8 @@ def grayscale_std(images: np.ndarray) -> np.ndarray:
 
 __all__ = [
     "CLASS_PRESETS",
+    "compare_class_presets",
+    "plot_preset_comparison",
     "DEFAULT_PRESET",
     "SlideAscentResult",
     "grayscale_std",
@@ -299,5 +404,6 @@ __all__ = [
     "slide_class_ascent",
     "start_image",
     "transform_robustness",
+    "view_probabilities",
     "visualize_class_preset",
 ]

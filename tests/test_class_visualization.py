@@ -1,0 +1,180 @@
+"""Class-neuron visualization: the slide's loop, presets, and the quality of the pictures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lecture_helpers as lh
+from lecture_helpers import class_neurons as cn
+
+# One batched run of 4 classes x 256 steps at 224 px, shared by the quality tests.
+QUALITY_CLASSES = ["flamingo", 1, "monarch", "strawberry"]  # by name and by index (1: goldfish)
+QUALITY_STEPS = 256
+
+
+@pytest.fixture(scope="module")
+def model():
+    return lh.load_model("efficientnet_lite0")
+
+
+@pytest.fixture(scope="module")
+def class_pictures(model):
+    return cn.visualize_class_preset(
+        model, QUALITY_CLASSES, steps=QUALITY_STEPS, size=224, seed=0, progress=False
+    )
+
+
+@pytest.fixture(scope="module")
+def slide_run(model):
+    return cn.slide_class_ascent(model, "flamingo", steps=60, lr=1.0, start="grey")
+
+
+# -- quality of the class visualizations -----------------------------------------------
+
+
+def test_pictures_and_titles(class_pictures):
+    assert class_pictures.images.shape == (4, 224, 224, 3)
+    assert class_pictures.images.dtype == np.uint8
+    assert class_pictures.history.shape == (4, QUALITY_STEPS)
+    assert class_pictures.titles == [
+        "flamingo (130)", "goldfish (1)", "monarch (323)", "strawberry (949)"
+    ]
+
+
+def test_pictures_survive_random_shift_scale_rotation(model, class_pictures):
+    """Each picture stays in the model's top 5 for its class in >= 90% of 8 random views
+    (shift up to 16 px, zoom 0.9-1.1, rotation up to 10 degrees), classified at 224 px."""
+    hits = cn.transform_robustness(
+        model, class_pictures.images, QUALITY_CLASSES, trials=8, top=5, seed=1
+    )
+    assert hits.shape == (4, 8)
+    assert (hits.mean(axis=1) >= 0.9).all(), hits.mean(axis=1)
+
+
+def test_pictures_are_not_grey_blobs(class_pictures):
+    spread = cn.grayscale_std(class_pictures.images)
+    assert (spread >= 25).all(), spread
+
+
+def test_pictures_differ_per_class(class_pictures):
+    images = class_pictures.images.astype(np.float64)
+    for i in range(4):
+        for j in range(i + 1, 4):
+            assert np.abs(images[i] - images[j]).mean() > 20
+
+
+def test_objective_rises(class_pictures):
+    history = class_pictures.history
+    assert (history[:, -16:].mean(axis=1) > history[:, :16].mean(axis=1) + 20).all()
+
+
+def test_each_picture_is_its_class(model, class_pictures):
+    top1 = model.predict(list(class_pictures.images)).argmax(axis=1)
+    assert list(top1) == [130, 1, 323, 949]
+
+
+# -- the slide's loop --------------------------------------------------------------------
+
+
+def test_slide_loop_raises_logit_and_probability(slide_run):
+    assert slide_run.logits.shape == (61,) and slide_run.probabilities.shape == (61,)
+    assert slide_run.logits[-1] > slide_run.logits[0] + 15
+    assert slide_run.probabilities[0] < 0.05
+    assert slide_run.probabilities[-1] > 0.9
+    assert slide_run.class_name == "flamingo"
+    assert slide_run.raw.min() >= 0 and slide_run.raw.max() <= 255
+
+
+def test_slide_loop_picture_is_a_fragile_pattern(model, slide_run, class_pictures):
+    """Unregularized ascent gives an adversarial pattern: near grey, and its class
+    probability collapses in some random views, unlike the regularized picture's."""
+    assert cn.grayscale_std(slide_run.image)[0] < 25
+    assert slide_run.probabilities[-1] > 0.99
+    fragile = cn.view_probabilities(model, [slide_run.image], ["flamingo"], trials=8, seed=1)
+    robust = cn.view_probabilities(model, class_pictures.images[:1], ["flamingo"], seed=1)
+    assert fragile.shape == robust.shape == (1, 8)
+    assert fragile.mean() < 0.8 and fragile.min() < 0.2, fragile  # measured: 0.53, 0.04
+    assert robust.min() > 0.9, robust
+
+
+def test_start_images():
+    grey = cn.start_image("grey", (8, 8))
+    assert grey.shape == (8, 8, 3) and np.all(grey == 127)
+    assert np.all(cn.start_image("zeros", (8, 8)) == 0)
+    noise = cn.start_image("noise", (8, 8), seed=0)
+    assert noise.std() > 1 and abs(noise.mean() - 127) < 8
+    with pytest.raises(ValueError, match="grey"):
+        cn.start_image("white", (8, 8))
+
+
+def test_slide_loop_from_black(model):
+    black = cn.slide_class_ascent(model, 130, steps=5, start="zeros")
+    assert black.logits.shape == (6,)
+    assert np.all(np.isfinite(black.logits))
+    assert black.image.mean() < 20  # clipped at 0: still a dark picture
+
+
+# -- classes, presets, bad input --------------------------------------------------------
+
+
+def test_find_class():
+    assert lh.find_class("flamin") == [(130, "flamingo")]
+
+
+def test_unknown_class_name_suggests(model):
+    with pytest.raises(KeyError, match="Did you mean: flamingo"):
+        lh.visualize_class(model, ["flamingoo"], steps=1, progress=False)
+    with pytest.raises(KeyError, match="flamingo"):
+        cn.slide_class_ascent(model, "flamingoo", steps=1)
+
+
+def test_class_index_out_of_range(model):
+    with pytest.raises(IndexError, match="0 to 999"):
+        lh.visualize_class(model, [1000], steps=1, progress=False)
+    with pytest.raises(IndexError, match="0 to 999"):
+        cn.slide_class_ascent(model, 1000, steps=1)
+
+
+def test_unknown_preset(model):
+    with pytest.raises(ValueError, match="Fourier"):
+        cn.visualize_class_preset(model, [130], preset="sharpen", steps=1)
+
+
+def test_presets_and_comparison_plot(model):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    assert set(cn.CLASS_PRESETS) >= {"none", "L2 decay", "blur", "jitter", cn.DEFAULT_PRESET}
+    results = cn.compare_class_presets(model, "flamingo", ["none", "jitter"], steps=4, size=64)
+    assert list(results) == ["none", "jitter"]
+    assert results["none"].images.shape == (1, 64, 64, 3)
+    probs = {"none": np.array([[0.2, 0.4]]), "jitter": np.array([[1.0, 0.9]])}
+    fig = cn.plot_preset_comparison(results, probs)
+    assert len(fig.axes) == 4
+    assert "p = 0.30 in 2 random views" in fig.axes[0].get_title()
+    assert "p = 0.95" in fig.axes[1].get_title()
+    plt.close(fig)
+
+
+def test_random_view():
+    rng = np.random.default_rng(0)
+    image = (np.random.default_rng(1).random((64, 64, 3)) * 255).astype(np.uint8)
+    same = cn.random_view(image, rng, shift=0.0, scale=(1.0, 1.0), degrees=0.0)
+    assert np.abs(same.astype(int) - image.astype(int)).max() <= 1
+    moved = cn.random_view(image, rng, shift=8.0)
+    assert moved.shape == image.shape and not np.array_equal(moved, image)
+
+
+def test_grayscale_std():
+    assert cn.grayscale_std(np.full((4, 4, 3), 200, np.uint8))[0] == 0
+    stripes = np.zeros((2, 4, 4, 3), np.uint8)
+    stripes[1, :, ::2] = 255
+    assert cn.grayscale_std(stripes)[1] == pytest.approx(127.5)
+
+
+def test_robustness_needs_one_class_per_image(model):
+    with pytest.raises(ValueError, match="one per image"):
+        cn.transform_robustness(model, np.zeros((2, 32, 32, 3), np.uint8), [1])
