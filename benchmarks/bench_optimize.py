@@ -64,7 +64,7 @@ def run() -> list[Result]:
         for f in range(REFERENCE_FILTERS):
             lh.lecture_gradient_ascent(sub, f, size=SIZE, steps=REFERENCE_STEPS, lr=10.0)
 
-    engine_time, reference_part = _interleaved_best([engine_run, reference_run], rounds=2, repeat=1)
+    engine_time, reference_part = _interleaved_best([engine_run, reference_run], rounds=4, repeat=1)
     scale = (FILTERS * STEPS) / (REFERENCE_FILTERS * REFERENCE_STEPS)
     reference_time = reference_part * scale
     speedup = reference_time / engine_time
