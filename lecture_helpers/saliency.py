@@ -435,7 +435,7 @@ def show_saliency(
     results: Sequence[SaliencyMap] | Sequence[Sequence[SaliencyMap]],
     cmap: str = "inferno",
     percentile: float = 99.0,
-    panel_size: float = 2.6,
+    panel_size: float = 2.0,
     suptitle: str | None = None,
 ):
     """Plot rows of saliency maps (one row per image): the image, then each map.
