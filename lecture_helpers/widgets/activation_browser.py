@@ -9,13 +9,11 @@ in an ``ipywidgets.Image``. ``browser.current_image`` is the RGB array on displa
 from __future__ import annotations
 
 import html
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from PIL import Image
 
 from ..activations import (
     STATISTICS_IMAGES,
@@ -25,8 +23,9 @@ from ..activations import (
     describe_layer,
     grid_shape,
 )
-from ..images import load_image, sample_image
+from ..images import load_image
 from ..zoo import ZooModel, get_keras_model
+from ._common import image_dict, png_bytes, uploaded_files
 
 HIGHLIGHT = np.array([228, 26, 28], dtype=np.uint8)  # red frame around the selected tile
 
@@ -80,27 +79,6 @@ def upscale(image: np.ndarray, target: int) -> np.ndarray:
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 
 
-def png_bytes(image: np.ndarray) -> bytes:
-    """Encode a uint8 image as PNG (fast compression: the widget redraws often)."""
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def _image_dict(images: Any) -> dict[str, np.ndarray]:
-    if images is None:
-        return {name: sample_image(name) for name in STATISTICS_IMAGES}
-    if isinstance(images, Mapping):
-        items = list(images.items())
-    elif isinstance(images, list | tuple):
-        items = [(f"image {i}", image) for i, image in enumerate(images)]
-    else:
-        items = [("image", images)]
-    if not items:
-        raise ValueError("images is empty; pass a dict name → image (e.g. lh.sample_image('cat'))")
-    return {str(name): load_image(image) for name, image in items}
-
-
 class ActivationBrowser(widgets.VBox):
     """Browse a model's intermediate activations: photo, layer, channel or whole layer.
 
@@ -125,7 +103,7 @@ class ActivationBrowser(widgets.VBox):
     ) -> None:
         get_keras_model(model)  # clear TypeError for a non-model
         self.activation_model = activation_model(model, layers)
-        self.images = _image_dict(images)
+        self.images = image_dict(images, STATISTICS_IMAGES)
         self.norm = norm
         self.cols = cols
         self.display_size = display_size
@@ -283,11 +261,9 @@ class ActivationBrowser(widgets.VBox):
         self.redraw()
 
     def _on_upload(self, change: Any) -> None:
-        for item in change["new"]:
-            name = item["name"] if isinstance(item, Mapping) else item.name
-            content = item["content"] if isinstance(item, Mapping) else item.content
+        for name, content in uploaded_files(change["new"]):
             try:
-                self.add_image(name, bytes(content))
+                self.add_image(name, content)
             except (ValueError, TypeError, OSError) as exc:
                 self.caption.value = (
                     f"<b>Could not use {html.escape(str(name))}:</b> {html.escape(str(exc))}. "

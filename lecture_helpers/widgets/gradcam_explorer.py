@@ -11,13 +11,11 @@ moving the opacity slider never recomputes), pictures from
 from __future__ import annotations
 
 import html
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from PIL import Image
 
 from ..cam import (
     CAM_METHODS,
@@ -28,30 +26,11 @@ from ..cam import (
     probability_function,
     resolve_cam_layer,
 )
-from ..images import load_image, sample_image
+from ..images import load_image
 from ..zoo import ZooModel, get_keras_model
+from ._common import image_dict, png_bytes, uploaded_files
 
 DEFAULT_IMAGES = ("cat_dog", "cat", "dog", "coffee")
-
-
-def _png(image: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def _image_dict(images: Any) -> dict[str, np.ndarray]:
-    if images is None:
-        return {name: sample_image(name) for name in DEFAULT_IMAGES}
-    if isinstance(images, Mapping):
-        items = list(images.items())
-    elif isinstance(images, list | tuple):
-        items = [(f"image {i}", image) for i, image in enumerate(images)]
-    else:
-        items = [("image", images)]
-    if not items:
-        raise ValueError("images is empty; pass a dict name → image (e.g. lh.sample_image('cat'))")
-    return {str(name): load_image(image) for name, image in items}
 
 
 def model_size_for(model: ZooModel | Any, image: np.ndarray) -> tuple[int, int]:
@@ -96,7 +75,7 @@ class GradCAMExplorer(widgets.VBox):
     ) -> None:
         get_keras_model(model)  # clear TypeError for a non-model
         self.model = model
-        self.images = _image_dict(images)
+        self.images = image_dict(images, DEFAULT_IMAGES)
         self.top_k = max(1, int(top_k))
         self.cmap = cmap
         self.display_width = display_width
@@ -209,7 +188,7 @@ class GradCAMExplorer(widgets.VBox):
         photo = np.clip(np.round(x[0]), 0, 255).astype(np.uint8)
         self.heatmap = self.compute()
         self.shown = overlay(photo, self.heatmap, alpha=self.alpha_slider.value, cmap=self.cmap)
-        self.view.value = _png(self.shown)
+        self.view.value = png_bytes(self.shown)
         label = dict((v, k) for k, v in self.class_dropdown.options)[self.class_dropdown.value]
         layer_note = (
             "" if self.method_dropdown.value in ("Guided backprop", "Occlusion")
@@ -242,12 +221,8 @@ class GradCAMExplorer(widgets.VBox):
             self.redraw()
 
     def _on_upload(self, change: Any) -> None:
-        files = change["new"]
-        if not files:
-            return
-        item = files[0] if isinstance(files, list | tuple) else next(iter(files.values()))
-        name = f"upload: {item.get('name', 'image')}"
-        self.add_image(name, bytes(item["content"]))
+        for name, content in uploaded_files(change["new"]):
+            self.add_image(f"upload: {name}", content)
 
     def add_image(self, name: str, image: Any) -> None:
         """Add a photo (array, path, bytes, ...) to the menu and select it."""

@@ -1,0 +1,47 @@
+"""Pieces every widget shares: PNG encoding, the image menu, uploaded files."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from ..images import load_image, sample_image
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """Encode a uint8 image as PNG (fast compression: widgets redraw often)."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def image_dict(images: Any, default_names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Photos for a widget's menu as {name: uint8 RGB}.
+
+    ``images``: a dict name → image, a list, one image, or None for the sample photos
+    ``default_names``.
+    """
+    if images is None:
+        return {name: sample_image(name) for name in default_names}
+    if isinstance(images, Mapping):
+        items = list(images.items())
+    elif isinstance(images, list | tuple):
+        items = [(f"image {i}", image) for i, image in enumerate(images)]
+    else:
+        items = [("image", images)]
+    if not items:
+        raise ValueError("images is empty; pass a dict name → image (e.g. lh.sample_image('cat'))")
+    return {str(name): load_image(image) for name, image in items}
+
+
+def uploaded_files(value: Any) -> Iterator[tuple[str, bytes]]:
+    """(file name, content) of each file in a ``FileUpload.value`` (ipywidgets 7 or 8)."""
+    items = value.values() if isinstance(value, Mapping) else value
+    for item in items:
+        name = item["name"] if isinstance(item, Mapping) else item.name
+        content = item["content"] if isinstance(item, Mapping) else item.content
+        yield str(name), bytes(content)
