@@ -83,6 +83,11 @@ def jupyterlab(root: Path, log_path: Path):
                 process.kill()
 
 
+def current_notebook(page):
+    """The notebook panel on display (other open notebooks are hidden tabs)."""
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
+
+
 def run_menu_command(page, menu: str, label: str) -> None:
     """Click ``menu`` in JupyterLab's menu bar, then its item ``label``."""
     page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
@@ -94,7 +99,8 @@ def wait_until_all_cells_ran(page, timeout_s: float = 900) -> None:
     """Wait until no cell is queued or running and every code cell has an execution count."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
+        prompts = current_notebook(page).locator(".jp-CodeCell .jp-InputArea-prompt")
+        prompts = prompts.all_inner_texts()
         if prompts and all(p.strip() not in ("[ ]:", "[*]:", "") for p in prompts):
             return
         time.sleep(1.0)
@@ -106,7 +112,7 @@ def error_outputs(page) -> list[str]:
         '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
         '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]'
     )
-    return page.locator(selector).all_inner_texts()
+    return current_notebook(page).locator(selector).all_inner_texts()
 
 
 def prepare_root(root: Path) -> None:
@@ -121,7 +127,8 @@ def prepare_root(root: Path) -> None:
 
 
 def open_notebook(page, base: str, token: str, name: str) -> None:
-    page.goto(f"{base}/lab/tree/{name}?token={token}", wait_until="domcontentloaded")
+    # ?reset: a fresh workspace, so notebooks opened by earlier tests are not restored.
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}", wait_until="domcontentloaded")
     page.locator(".jp-Notebook").first.wait_for(state="visible", timeout=120_000)
     news = page.locator(".jp-toast-button", has_text="No")
     if news.count():
@@ -139,9 +146,11 @@ def open_notebook(page, base: str, token: str, name: str) -> None:
 
 def slider_handle(page, label: str):
     """The handle of the ipywidgets slider whose description is ``label``."""
-    slider = page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label))
+    panel = current_notebook(page)
+    slider = panel.locator(".widget-slider", has=page.locator(".widget-label", has_text=label))
     return slider.first.locator(".noUi-handle").first
 
 
 def widget_image_sources(page) -> list[str]:
-    return page.locator("img.widget-image").evaluate_all("els => els.map(e => e.src)")
+    images = current_notebook(page).locator("img.widget-image")
+    return images.evaluate_all("els => els.map(e => e.src)")

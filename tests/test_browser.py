@@ -47,7 +47,9 @@ def _page(chromium):
 
 
 def _move_slider_and_check_image_changes(page, label: str, shot: str) -> None:
-    page.locator("img.widget-image").first.wait_for(state="visible", timeout=120_000)
+    browser.current_notebook(page).locator("img.widget-image").first.wait_for(
+        state="visible", timeout=120_000
+    )
     handle = browser.slider_handle(page, label)
     handle.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"{shot}-before.png"))
