@@ -11,25 +11,18 @@ curve), ``visualizer.picture`` the optimized image, ``visualizer.result`` the en
 from __future__ import annotations
 
 import html
-import io
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from PIL import Image
 
 from ..class_neurons import CLASS_PRESETS, DEFAULT_PRESET, visualize_class_preset
 from ..classes import find_class, imagenet_class_names
 from ..optimize import OptimizationResult
 from ..zoo import ZooModel
+from ._common import png_bytes
 
 SIZES = (128, 224)
-
-
-def _png(image: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
 
 
 def class_choices(model: ZooModel, query: str, limit: int = 50) -> list[tuple[str, int]]:
@@ -154,7 +147,7 @@ class ClassVisualizer(widgets.VBox):
         self.runs += 1
         self.picture = self.result.images[0]
         self.shown = self._figure()
-        self.view.value = _png(self.shown)
+        self.view.value = png_bytes(self.shown)
         probability = float(self.model.predict(self.picture)[0, index])
         self.status.value = html.escape(
             f"{self.model.class_names[index]} ({index}), preset {self.preset_dropdown.value!r}: "

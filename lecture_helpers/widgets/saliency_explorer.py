@@ -9,40 +9,17 @@ RGB array on display (the photo, then the coloured map), ``explorer.result`` the
 from __future__ import annotations
 
 import html
-import io
-from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from PIL import Image
 
-from ..images import load_image, sample_image
 from ..saliency import METHOD_TITLES, METHODS, SaliencyMap, fit_image, render_map, saliency
 from ..zoo import ZooModel
+from ._common import image_dict, png_bytes
 
 DEFAULT_IMAGES = ("cat_dog", "cat", "coffee", "dog")
 GAP = 8  # white pixels between the photo and its map
-
-
-def _png(image: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def _image_dict(images: Any) -> dict[str, np.ndarray]:
-    if images is None:
-        return {name: sample_image(name) for name in DEFAULT_IMAGES}
-    if isinstance(images, Mapping):
-        items = list(images.items())
-    elif isinstance(images, list | tuple):
-        items = [(f"image {i}", image) for i, image in enumerate(images)]
-    else:
-        items = [("image", images)]
-    if not items:
-        raise ValueError("images is empty; pass a dict name -> image (e.g. lh.sample_image('cat'))")
-    return {str(name): load_image(image) for name, image in items}
 
 
 def side_by_side(photo: np.ndarray, picture: np.ndarray, gap: int = GAP) -> np.ndarray:
@@ -75,7 +52,7 @@ class SaliencyExplorer(widgets.VBox):
                 "SaliencyExplorer needs a zoo model: lh.load_model('efficientnet_lite0')"
             )
         self.model = model
-        self.images = _image_dict(images)
+        self.images = image_dict(images, DEFAULT_IMAGES)
         self.top_k = max(1, int(top_k))
         self.cmap = cmap
         self.options = options
@@ -149,7 +126,7 @@ class SaliencyExplorer(widgets.VBox):
         """Compute (or fetch) the map and redraw the picture and caption."""
         self.result = self.compute()
         self.shown = side_by_side(self.result.image, render_map(self.result, self.cmap))
-        self.view.value = _png(self.shown)
+        self.view.value = png_bytes(self.shown)
         original = self.images[self.image_dropdown.value].shape[:2]
         seen = self.result.image.shape[:2]
         note = (
