@@ -90,3 +90,9 @@ class TestNotebook:
         allowed = {"slide", "subslide", "fragment", "-", "skip", "notes"}
         assert all(k in allowed for k in kinds), f"{path.name}: cells without slide metadata"
         assert kinds.count("slide") >= 3, f"{path.name}: fewer than 3 slides"
+
+
+def test_the_four_lecture_notebooks_exist():
+    from tests.notebook_files import EXPECTED_NOTEBOOKS
+
+    assert tuple(p.name for p in NOTEBOOKS) == EXPECTED_NOTEBOOKS
