@@ -257,6 +257,17 @@ def _vgg16(weights: str | None = "imagenet", **_: Any) -> ZooModel:
         name="caffe_preprocessing",
     )(inputs)
     try:
+        if weights == "imagenet":
+            # Fetch (or find) the file first: offline, fail before building 138 M weights.
+            from keras.src.applications.vgg16 import WEIGHTS_PATH
+
+            weights = keras.utils.get_file(
+                VGG16_WEIGHTS_FILE,
+                WEIGHTS_PATH,
+                cache_subdir="models",
+                cache_dir=str(vgg16_weights_path().parent.parent),
+                file_hash="64373286793e3c8b2b4e3219cbf3544b",
+            )
         base = keras.applications.VGG16(
             weights=weights, input_tensor=x, classifier_activation=None
         )
@@ -298,22 +309,27 @@ def list_models() -> dict[str, str]:
     return {name: text for name, (_, text) in _BUILDERS.items()}
 
 
+def build_model(name: str, **options: Any) -> ZooModel:
+    """Build a zoo model afresh (frozen), without the cache of ``load_model``."""
+    if name not in _BUILDERS:
+        raise KeyError(
+            f"unknown model {name!r}; valid names: {', '.join(sorted(_BUILDERS))} "
+            "(see lh.list_models())"
+        )
+    zoo_model = _BUILDERS[name][0](**options)
+    zoo_model.model.trainable = False
+    return zoo_model
+
+
 def load_model(name: str, **options: Any) -> ZooModel:
     """Load a zoo model by name (frozen; built once per process and reused).
 
     Names: ``"efficientnet_lite0"`` (ImageNet default), ``"cats_vs_dogs_small"``,
     ``"vgg16"`` (``weights="imagenet"`` needs a download; ``weights=None`` does not).
     """
-    if name not in _BUILDERS:
-        raise KeyError(
-            f"unknown model {name!r}; valid names: {', '.join(sorted(_BUILDERS))} "
-            "(see lh.list_models())"
-        )
     key = (name, tuple(sorted(options.items())))
     if key not in _cache:
-        zoo_model = _BUILDERS[name][0](**options)
-        zoo_model.model.trainable = False
-        _cache[key] = zoo_model
+        _cache[key] = build_model(name, **options)
     return _cache[key]
 
 

@@ -118,7 +118,9 @@ def test_network_is_blocked_in_tests():
 
 
 def test_vgg16_architecture_builds_without_weights():
-    vgg = lh.load_model("vgg16", weights=None)
+    from lecture_helpers.zoo import build_model
+
+    vgg = build_model("vgg16", weights=None)  # 138 M parameters: not kept in the cache
     assert vgg.model.get_layer("block1_conv1").output.shape[-1] == 64
     assert vgg.model.get_layer("block5_conv3").output.shape[1:] == (14, 14, 512)
     assert vgg.last_conv_layer == "block5_conv3"
