@@ -335,9 +335,7 @@ def _view_probabilities(
         raise ValueError(f"trials must be >= 1, got {trials}")
     rng = np.random.default_rng(seed)
     views = [random_view(im, rng, shift, scale, degrees) for im in pictures for _ in range(trials)]
-    probabilities = np.concatenate(
-        [model.predict(views[i : i + 32]) for i in range(0, len(views), 32)]
-    )
+    probabilities = model.predict(views)  # in chunks of 8 images
     return probabilities, indices
 
 

@@ -293,7 +293,7 @@ def saliency(
     steps: int = 64,
     baseline: Any = None,
     path_exponent: float = 3.0,
-    batch_size: int = 25,
+    batch_size: int = 8,
     size: int | tuple[int, int] | None = None,
     seed: int = 0,
     verbose: bool = True,

@@ -73,9 +73,17 @@ class ZooModel:
         out = [resize_image(load_image(img), size) for img in batch]
         return np.stack(out).astype(np.float32)
 
-    def predict(self, images: Any) -> np.ndarray:
-        """Class probabilities (N, num_classes) for images in any form ``preprocess`` takes."""
-        return self.probabilities(self.model(self.preprocess(images), training=False))
+    def predict(self, images: Any, batch_size: int = 8) -> np.ndarray:
+        """Class probabilities (N, num_classes) for images in any form ``preprocess`` takes.
+
+        Runs in chunks of ``batch_size`` images, which bounds memory on a laptop.
+        """
+        x = self.preprocess(images)
+        chunks = [
+            np.asarray(self.model(x[i : i + batch_size], training=False))
+            for i in range(0, len(x), batch_size)
+        ]
+        return self.probabilities(np.concatenate(chunks))
 
     def probabilities(self, predictions: Any) -> np.ndarray:
         """The model's raw output as (N, num_classes) probabilities (binary: [1-p, p])."""
