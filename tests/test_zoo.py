@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -118,13 +121,30 @@ def test_network_is_blocked_in_tests():
 
 
 def test_vgg16_architecture_builds_without_weights():
-    from lecture_helpers.zoo import build_model
-
-    vgg = build_model("vgg16", weights=None)  # 138 M parameters: not kept in the cache
-    assert vgg.model.get_layer("block1_conv1").output.shape[-1] == 64
-    assert vgg.model.get_layer("block5_conv3").output.shape[1:] == (14, 14, 512)
-    assert vgg.last_conv_layer == "block5_conv3"
-    assert vgg.model.output_shape == (None, 1000)
+    # In a separate process: 138 M random weights would stay in this one's memory.
+    script = """
+import json
+from lecture_helpers.zoo import build_model
+vgg = build_model("vgg16", weights=None)
+m = vgg.model
+print(json.dumps({
+    "block1_conv1": m.get_layer("block1_conv1").output.shape[-1],
+    "block5_conv3": list(m.get_layer("block5_conv3").output.shape[1:]),
+    "last_conv": vgg.last_conv_layer,
+    "output": list(m.output_shape),
+    "trainable": m.trainable,
+}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert facts == {
+        "block1_conv1": 64,
+        "block5_conv3": [14, 14, 512],
+        "last_conv": "block5_conv3",
+        "output": [None, 1000],
+        "trainable": False,
+    }
 
 
 def test_load_model_reuses_the_built_model(effnet):
