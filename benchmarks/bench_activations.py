@@ -16,20 +16,8 @@ import time
 import numpy as np
 
 import lecture_helpers as lh
-from benchmarks.common import Result, best_time
+from benchmarks.common import Result, best_time, interleaved_best
 from lecture_helpers._quiet import tf
-
-
-def _interleaved_best(fns: dict, rounds: int = 5, repeat: int = 10) -> dict[str, float]:
-    """Best time of each function, measured in alternating rounds (fair on a busy machine)."""
-    best = {name: math.inf for name in fns}
-    for fn in fns.values():
-        fn()
-        fn()
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            best[name] = min(best[name], best_time(fn, repeat=repeat, warmup=0))
-    return best
 
 
 def _activation_ratio(name: str, model, target: float) -> Result:
@@ -39,11 +27,12 @@ def _activation_ratio(name: str, model, target: float) -> Result:
     spec = tf.TensorSpec((None, *keras_model.input.shape[1:]), tf.float32)
     plain_forward = tf.function(lambda t: keras_model(t, training=False), input_signature=[spec])
     x_tensor = tf.constant(x)
-    times = _interleaved_best(
+    times = interleaved_best(
         {
             "plain": lambda: np.asarray(plain_forward(x_tensor)),
             "ours": lambda: lh.get_activations(am, x),
-        }
+        },
+        repeat=10,
     )
     lecture = best_time(lambda: am.model.predict(x, verbose=0), repeat=5, warmup=1)
     ratio = times["ours"] / times["plain"]
@@ -84,7 +73,7 @@ def _channel_grid() -> Result:
     np.testing.assert_allclose(
         lh.channel_grid(activation), _loop_channel_grid(activation), atol=1e-6
     )
-    times = _interleaved_best(
+    times = interleaved_best(
         {
             "loop": lambda: _loop_channel_grid(activation),
             "ours": lambda: lh.channel_grid(activation),

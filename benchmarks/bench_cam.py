@@ -11,27 +11,13 @@
 
 from __future__ import annotations
 
-import math
-
 import keras
 import numpy as np
 
 import lecture_helpers as lh
-from benchmarks.common import Result, best_time
+from benchmarks.common import Result, best_time, interleaved_best
 from lecture_helpers import cam
 from lecture_helpers._quiet import tf
-
-
-def _interleaved_best(fns: dict, rounds: int = 5, repeat: int = 5) -> dict[str, float]:
-    """Best time of each function, measured in alternating rounds (fair on a busy machine)."""
-    best = {name: math.inf for name in fns}
-    for fn in fns.values():
-        fn()
-        fn()
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            best[name] = min(best[name], best_time(fn, repeat=repeat, warmup=0))
-    return best
 
 
 def _keras_io_recipe(zoo, x: np.ndarray) -> np.ndarray:
@@ -58,11 +44,12 @@ def _grad_cam_vs_forward(zoo, batch: int, target: float) -> Result:
     keras_model = zoo.model
     spec = tf.TensorSpec((None, *keras_model.input.shape[1:]), tf.float32)
     plain_forward = tf.function(lambda t: keras_model(t, training=False), input_signature=[spec])
-    times = _interleaved_best(
+    times = interleaved_best(
         {
             "plain": lambda: np.asarray(plain_forward(x_tensor)),
             "ours": lambda: lh.grad_cam(zoo, x),
-        }
+        },
+        repeat=5,
     )
     note = ""
     if batch == 1:
@@ -84,7 +71,7 @@ def _grad_cam_vs_forward(zoo, batch: int, target: float) -> Result:
 def _batched_vs_single(zoo) -> Result:
     images = [lh.sample_image(n) for n in ("cat", "dog", "coffee", "rocket")] * 2
     x = zoo.preprocess(images)
-    times = _interleaved_best(
+    times = interleaved_best(
         {
             "batched": lambda: lh.grad_cam(zoo, x),
             "single": lambda: [lh.grad_cam(zoo, x[i : i + 1]) for i in range(len(x))],
@@ -106,7 +93,7 @@ def _batched_vs_single(zoo) -> Result:
 
 def _score_cam_batching(zoo, channels: int = 64) -> Result:
     x = zoo.preprocess(lh.sample_image("cat"))
-    times = _interleaved_best(
+    times = interleaved_best(
         {
             "batched": lambda: lh.score_cam(zoo, x, channels=channels, batch_size=8),
             "single": lambda: lh.score_cam(zoo, x, channels=channels, batch_size=1),
@@ -130,7 +117,7 @@ def _score_cam_batching(zoo, channels: int = 64) -> Result:
 def _occlusion_batching(zoo) -> Result:
     x = zoo.preprocess(lh.sample_image("cat"))
     kwargs = {"patch": 56, "stride": 28}  # 7 x 7 = 49 occluded images
-    times = _interleaved_best(
+    times = interleaved_best(
         {
             "batched": lambda: lh.occlusion_sensitivity(zoo, x, batch_size=16, **kwargs),
             "single": lambda: lh.occlusion_sensitivity(zoo, x, batch_size=1, **kwargs),

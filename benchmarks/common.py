@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -43,6 +44,18 @@ def best_time(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> flo
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def interleaved_best(fns: dict, rounds: int = 5, repeat: int = 5) -> dict[str, float]:
+    """Best time of each function, measured in alternating rounds (fair on a busy machine)."""
+    best = {name: math.inf for name in fns}
+    for fn in fns.values():
+        fn()
+        fn()
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            best[name] = min(best[name], best_time(fn, repeat=repeat, warmup=0))
+    return best
 
 
 def machine_description() -> str:
