@@ -45,3 +45,28 @@ def uploaded_files(value: Any) -> Iterator[tuple[str, bytes]]:
         name = item["name"] if isinstance(item, Mapping) else item.name
         content = item["content"] if isinstance(item, Mapping) else item.content
         yield str(name), bytes(content)
+
+
+class TopClassMenu:
+    """Mixin for explorers with a photo menu, a top-k class menu and a ``redraw()``.
+
+    Needs ``top_classes()`` → rows (index, name, probability), ``class_dropdown``,
+    ``redraw()`` and a ``_quiet`` flag (True while the class menu is being refilled).
+    """
+
+    def _update_classes(self) -> None:
+        options = [(f"{name} ({prob:.2f})", index) for index, name, prob in self.top_classes()]
+        self._quiet = True
+        try:
+            self.class_dropdown.options = options
+            self.class_dropdown.value = options[0][1]
+        finally:
+            self._quiet = False
+
+    def _on_image(self, _change: Any) -> None:
+        self._update_classes()
+        self.redraw()
+
+    def _on_control(self, _change: Any) -> None:
+        if not self._quiet:
+            self.redraw()

@@ -28,7 +28,7 @@ from ..cam import (
 )
 from ..images import load_image
 from ..zoo import ZooModel, get_keras_model
-from ._common import image_dict, png_bytes, uploaded_files
+from ._common import TopClassMenu, image_dict, png_bytes, uploaded_files
 
 DEFAULT_IMAGES = ("cat_dog", "cat", "dog", "coffee")
 
@@ -50,7 +50,7 @@ def model_size_for(model: ZooModel | Any, image: np.ndarray) -> tuple[int, int]:
     return tuple(max(32, int(round(side * scale / 32.0)) * 32) for side in (height, width))
 
 
-class GradCAMExplorer(widgets.VBox):
+class GradCAMExplorer(TopClassMenu, widgets.VBox):
     """Explore class activation maps interactively.
 
     ``model``: a ZooModel or keras.Model (nested models too). ``images``: dict name → image,
@@ -199,26 +199,6 @@ class GradCAMExplorer(widgets.VBox):
             f"{self.method_dropdown.value} for {label}{layer_note}; input "
             f"{x.shape[1]}x{x.shape[2]} px"
         )
-
-    def _update_classes(self) -> None:
-        rows = self.top_classes()
-        options = [(f"{name} ({prob:.2f})", index) for index, name, prob in rows]
-        self._quiet = True
-        try:
-            self.class_dropdown.options = options
-            self.class_dropdown.value = options[0][1]
-        finally:
-            self._quiet = False
-
-    # -- events -----------------------------------------------------------------------
-
-    def _on_image(self, _change: Any) -> None:
-        self._update_classes()
-        self.redraw()
-
-    def _on_control(self, _change: Any) -> None:
-        if not self._quiet:
-            self.redraw()
 
     def _on_upload(self, change: Any) -> None:
         for name, content in uploaded_files(change["new"]):

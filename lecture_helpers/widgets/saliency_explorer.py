@@ -16,7 +16,7 @@ import numpy as np
 
 from ..saliency import METHOD_TITLES, METHODS, SaliencyMap, fit_image, render_map, saliency
 from ..zoo import ZooModel
-from ._common import image_dict, png_bytes
+from ._common import TopClassMenu, image_dict, png_bytes
 
 DEFAULT_IMAGES = ("cat_dog", "cat", "coffee", "dog")
 GAP = 8  # white pixels between the photo and its map
@@ -28,7 +28,7 @@ def side_by_side(photo: np.ndarray, picture: np.ndarray, gap: int = GAP) -> np.n
     return np.concatenate([photo, spacer, picture], axis=1)
 
 
-class SaliencyExplorer(widgets.VBox):
+class SaliencyExplorer(TopClassMenu, widgets.VBox):
     """Explore image gradients: the photo, a class among its top-k, the method, the map.
 
     ``model``: a zoo model (``lh.load_model(...)``). ``images``: dict name -> image, a list,
@@ -142,21 +142,3 @@ class SaliencyExplorer(widgets.VBox):
             f"(class {self.result.class_index}, logit {self.result.score:.2f}){gap_note}{note}"
         )
 
-    def _update_classes(self) -> None:
-        options = [(f"{n} ({p:.2f})", i) for i, n, p in self.top_classes()]
-        self._quiet = True
-        try:
-            self.class_dropdown.options = options
-            self.class_dropdown.value = options[0][1]
-        finally:
-            self._quiet = False
-
-    # -- events -----------------------------------------------------------------------
-
-    def _on_image(self, _change: Any) -> None:
-        self._update_classes()
-        self.redraw()
-
-    def _on_control(self, _change: Any) -> None:
-        if not self._quiet:
-            self.redraw()
