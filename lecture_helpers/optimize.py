@@ -34,6 +34,8 @@ import keras
 import numpy as np
 
 from ._quiet import tf
+from .folding import fold_batch_norm
+from .folding import is_current as folding_is_current
 from .zoo import ZooModel, get_keras_model, get_layer
 
 SCORES = "<class scores>"  # the pseudo layer name of the class-score output
@@ -948,7 +950,12 @@ class _Engine:
                     outputs.append(layer.input)
                 else:
                     outputs.append(layer.output)
-        self.submodel = keras.Model(keras_model.input, outputs, name="visualization_submodel")
+        # Batch norms are merged into the convolutions before them (same numbers, one op
+        # instead of two, constant kernels, no batch-norm gradients): about 0.8x the time
+        # per step.  The merged weights are a snapshot: see ``is_current``.
+        self.submodel = fold_batch_norm(
+            keras.Model(keras_model.input, outputs, name="visualization_submodel")
+        )
         self.config = config
         self.objective = objective  # evaluates the structure; its numbers come in as params
         input_shape = tuple(keras_model.input.shape[1:3])
@@ -961,6 +968,10 @@ class _Engine:
         self.step = tf.function(self._step)
         self.blur = tf.function(self._blur)
         self.render = tf.function(self._render)
+
+    def is_current(self) -> bool:
+        """False once the model's weights have changed since this engine was built."""
+        return folding_is_current(self.submodel)
 
     def _activations(self, images01: Any) -> dict[str, Any]:
         x = images01 * 255.0
@@ -1025,9 +1036,14 @@ class _Engine:
 _ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def clear_cache() -> None:
+    """Forget every compiled gradient-ascent step (each is rebuilt on its next use)."""
+    _ENGINES.clear()
+
+
 def _engine(model: ZooModel | keras.Model, config: _Config, objective: Objective) -> _Engine:
     per_model = _ENGINES.setdefault(get_keras_model(model), {})
-    if config not in per_model:
+    if config not in per_model or not per_model[config].is_current():
         per_model[config] = _Engine(model, config, objective)
     return per_model[config]
 

@@ -1,0 +1,119 @@
+"""Batch-norm folding: the twin computes what the original computes, and knows when it is stale."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+import lecture_helpers as lh
+from lecture_helpers import folding
+from lecture_helpers import optimize as opt
+from lecture_helpers._quiet import tf
+
+
+def _randomize_batch_norms(model: keras.Model, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            for weight in layer.weights:
+                shape = tuple(weight.shape)
+                if "variance" in weight.path:
+                    weight.assign(rng.uniform(0.5, 2.0, shape).astype(np.float32))
+                else:
+                    weight.assign(rng.normal(0.0, 0.5, shape).astype(np.float32))
+
+
+def _toy_model() -> keras.Model:
+    """Every case: biased conv, BN without scale/centre, depthwise with multiplier 2,
+    a conv feeding two layers, a conv with an activation, a conv that is an output."""
+    inputs = keras.Input((None, None, 3))
+    x = layers.Conv2D(8, 3, padding="same", use_bias=True, name="biased")(inputs)
+    x = layers.BatchNormalization(name="biased_bn")(x)
+    x = layers.DepthwiseConv2D(3, strides=2, depth_multiplier=2, padding="same", name="dw")(x)
+    x = layers.BatchNormalization(center=False, scale=False, name="dw_bn")(x)
+    shared = layers.Conv2D(8, 1, use_bias=False, name="shared")(x)
+    y = layers.BatchNormalization(name="shared_bn")(shared)
+    y = layers.Add(name="add")([y, shared])
+    z = layers.Conv2D(8, 3, padding="valid", activation="relu", name="activated")(y)
+    z = layers.BatchNormalization(name="activated_bn")(z)
+    out_conv = layers.Conv2D(4, 1, name="head")(z)
+    w = layers.BatchNormalization(name="head_bn")(out_conv)
+    model = keras.Model(inputs, [w, out_conv], name="toy")
+    _randomize_batch_norms(model)
+    return model
+
+
+def test_only_safe_pairs_are_folded():
+    model = _toy_model()
+    assert folding.foldable_pairs(model) == {"biased": "biased_bn", "dw": "dw_bn"}
+
+
+def test_twin_matches_the_original_values_and_input_gradients():
+    model = _toy_model()
+    twin = folding.fold_batch_norm(model)
+    names = [layer.name for layer in twin.layers]
+    assert "biased_folded" in names and "dw_folded" in names
+    assert "biased_bn" not in names and "dw_bn" not in names
+    x = tf.constant(np.random.default_rng(1).uniform(0, 1, (2, 17, 21, 3)), tf.float32)
+    for original, folded in zip(model(x, training=False), twin(x, training=False), strict=True):
+        np.testing.assert_allclose(folded.numpy(), original.numpy(), rtol=1e-4, atol=1e-5)
+
+    def input_gradient(m):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total = tf.reduce_sum(m(x, training=False)[0] ** 2)
+        return tape.gradient(total, x).numpy()
+
+    expected = input_gradient(model)
+    assert np.abs(expected).max() > 0
+    np.testing.assert_allclose(input_gradient(twin), expected, rtol=1e-3, atol=1e-4)
+
+
+def test_efficientnet_twin_folds_every_convolution_and_agrees():
+    zoo = lh.load_model("efficientnet_lite0")
+    convolutions = [
+        layer.name
+        for layer in zoo.model.layers
+        if isinstance(layer, layers.Conv2D | layers.DepthwiseConv2D)
+    ]
+    assert len(folding.foldable_pairs(zoo.model)) == len(convolutions) == 49
+    twin = folding.fold_batch_norm(zoo.model)
+    image = lh.sample_image("cat", size=224)[None].astype(np.float32)
+    expected = zoo.model(image, training=False).numpy()
+    got = twin(image, training=False).numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert got.argmax() == expected.argmax()
+
+
+def test_changed_weights_make_the_twin_stale_and_the_engine_rebuilds():
+    model = _toy_model()
+    twin = folding.fold_batch_norm(model)
+    assert folding.is_current(twin)
+    objective = lh.objectives.channel("head_bn", 0)
+    first = lh.maximize(model, objective, steps=2, size=32, progress=False, transforms=None)
+    config_engines = opt._ENGINES[model]
+    engine = next(iter(config_engines.values()))
+    assert engine.is_current()
+
+    bn = model.get_layer("biased_bn")
+    bn.moving_mean.assign(bn.moving_mean.numpy() + 1.0)
+    assert not folding.is_current(twin)
+    assert not engine.is_current()
+    second = lh.maximize(model, objective, steps=2, size=32, progress=False, transforms=None)
+    assert next(iter(config_engines.values())) is not engine  # rebuilt from the new weights
+    # the rebuilt engine sees the new weights: the same start gives a different objective
+    assert not np.allclose(first.history, second.history)
+
+
+def test_nothing_to_fold_returns_the_model_and_subclassed_models_are_refused():
+    small = lh.lecture_small_convnet()  # no batch norm
+    assert folding.fold_batch_norm(small) is small
+
+    class Subclassed(keras.Model):
+        def call(self, x):
+            return x
+
+    with pytest.raises(TypeError, match="functional keras.Model"):
+        folding.fold_batch_norm(Subclassed())
