@@ -114,6 +114,43 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY_EXPORTS))
 
+
+# Topic modules that keep compiled functions or sub-models per model.
+_CACHING_MODULES = ("activations", "optimize", "class_neurons", "saliency", "cam")
+
+
+def clear_caches(models: bool = False) -> None:
+    """Free the compiled functions and sub-models the helpers keep per model.
+
+    Each is rebuilt (and traced again) on its next use.  With ``models=True`` the models
+    ``load_model`` built are forgotten too.  Useful in a long session to give memory back.
+    """
+    import gc
+    import sys
+
+    for name in _CACHING_MODULES:
+        module = sys.modules.get(f"{__name__}.{name}")
+        if module is not None:  # never imported: nothing cached
+            module.clear_cache()
+    if models:
+        clear_model_cache()
+    gc.collect()
+    _return_free_memory_to_the_system()
+
+
+def _return_free_memory_to_the_system() -> None:
+    """glibc keeps freed heap pages; ``malloc_trim`` hands them back (Linux only)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+        pass
+
 __all__ = [
     "ASSETS",
     "AssetError",
@@ -123,6 +160,7 @@ __all__ = [
     "asset_path",
     "cache_dir",
     "class_index",
+    "clear_caches",
     "clear_model_cache",
     "find_class",
     "get_layer",

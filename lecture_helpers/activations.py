@@ -173,6 +173,11 @@ class ActivationModel:
 _ACTIVATION_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def clear_cache() -> None:
+    """Forget every cached activation model (each is rebuilt on its next use)."""
+    _ACTIVATION_MODELS.clear()
+
+
 def activation_model(
     model: ZooModel | keras.Model, layers: str | Sequence[str] | None = None
 ) -> ActivationModel:

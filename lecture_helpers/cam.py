@@ -535,6 +535,9 @@ def clear_cam_cache() -> None:
     _guided_models.clear()
 
 
+clear_cache = clear_cam_cache  # the name every caching topic module uses
+
+
 def forget_model(model: ZooModel | keras.Model) -> None:
     """Drop the compiled functions and guided clone cached for one model."""
     key = id(get_keras_model(model))

@@ -43,6 +43,11 @@ STARTS = ("grey", "zeros", "noise")
 _SLIDE_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def clear_cache() -> None:
+    """Forget the compiled steps of the slide's loop (each is rebuilt on its next use)."""
+    _SLIDE_STEPS.clear()
+
+
 @dataclass
 class SlideAscentResult:
     """The slide's loop: the picture, and the logit and probability at every step."""
@@ -154,7 +159,7 @@ def slide_class_ascent(
     for _ in range(int(steps)):
         image, s = step(image, c, rate)
         scores.append(s.numpy())
-    final = model.score_model(image, training=False).numpy()[0]
+    final = model.class_scores(image)[0]
     scores = np.asarray([*scores, final], np.float64)  # f before each step, and at the end
     if model.binary:  # binary zoo models score [-z, z]; P(class) = sigmoid(its score)
         probabilities = 1.0 / (1.0 + np.exp(-scores[:, index]))

@@ -48,6 +48,11 @@ SIZE_MULTIPLE = 32  # flexible-size zoo models (efficientnet_lite0) want sides t
 _GRADIENT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def clear_cache() -> None:
+    """Forget every compiled gradient function (each is rebuilt on its next use)."""
+    _GRADIENT_FUNCTIONS.clear()
+
+
 # ---------------------------------------------------------------------------
 # The compiled core
 
@@ -321,7 +326,7 @@ def saliency(
     picture = fit_image(zoo, image, size=size, verbose=verbose)
     x = picture.astype(np.float32)
     if class_index is None:
-        probabilities = zoo.probabilities(zoo.model(x[None], training=False))
+        probabilities = zoo.probabilities(zoo.forward(x[None]))
         index = int(np.argmax(probabilities[0]))
     else:
         index = zoo.class_index(class_index)

@@ -78,12 +78,45 @@ class ZooModel:
 
         Runs in chunks of ``batch_size`` images, which bounds memory on a laptop.
         """
-        x = self.preprocess(images)
-        chunks = [
-            np.asarray(self.model(x[i : i + batch_size], training=False))
-            for i in range(0, len(x), batch_size)
-        ]
-        return self.probabilities(np.concatenate(chunks))
+        return self.probabilities(self.forward(self.preprocess(images), batch_size))
+
+    def forward(self, x: Any, batch_size: int = 8) -> np.ndarray:
+        """The Keras model's output for a float batch (N, H, W, 3) in [0, 255].
+
+        Compiled once for every batch and image size (an eager call would cost more time
+        and keep hundreds of MB of per-shape kernels alive); runs in chunks of
+        ``batch_size`` images.
+        """
+        return self._run_in_chunks(self._compiled_forward, x, batch_size)
+
+    def class_scores(self, x: Any, batch_size: int = 8) -> np.ndarray:
+        """The unnormalized class scores (N, num_classes) of a float batch, compiled once."""
+        return self._run_in_chunks(self._compiled_scores, x, batch_size)
+
+    @staticmethod
+    def _run_in_chunks(function: Callable, x: Any, batch_size: int) -> np.ndarray:
+        x = tf.convert_to_tensor(x, tf.float32)
+        if x.shape.rank != 4:
+            raise ValueError(f"expected a batch (N, H, W, 3), got shape {tuple(x.shape)}")
+        chunks = [function(x[i : i + batch_size]) for i in range(0, int(x.shape[0]), batch_size)]
+        return np.concatenate([np.asarray(c) for c in chunks])
+
+    def _input_signature(self) -> list:
+        return [tf.TensorSpec((None, *self.model.input.shape[1:]), tf.float32)]
+
+    @cached_property
+    def _compiled_forward(self) -> Callable:
+        model = self.model
+        return tf.function(
+            lambda x: model(x, training=False), input_signature=self._input_signature()
+        )
+
+    @cached_property
+    def _compiled_scores(self) -> Callable:
+        score_model = self.score_model
+        return tf.function(
+            lambda x: score_model(x, training=False), input_signature=self._input_signature()
+        )
 
     def probabilities(self, predictions: Any) -> np.ndarray:
         """The model's raw output as (N, num_classes) probabilities (binary: [1-p, p])."""

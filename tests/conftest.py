@@ -72,3 +72,14 @@ def catsdogs():
     import lecture_helpers as lh
 
     return lh.load_model("cats_vs_dogs_small")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _free_helper_caches_after_each_module():
+    """Free the compiled functions a test module made once it ends (keeps peak memory low)."""
+    yield
+    import sys
+
+    helpers = sys.modules.get("lecture_helpers")
+    if helpers is not None:
+        helpers.clear_caches()

@@ -102,7 +102,7 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
         name = self.image_dropdown.value if name is None else name
         if name not in self._top:
             x = self.model_image(name)[None].astype(np.float32)
-            probabilities = self.model.probabilities(self.model.model(x, training=False))
+            probabilities = self.model.probabilities(self.model.forward(x))
             self._top[name] = self.model.decode(probabilities, top=self.top_k)[0]
         return self._top[name]
 
