@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -965,7 +966,24 @@ class _Engine:
         self.to_image = tf.function(self._to_image, jit_compile=JIT_COMPILE)
         self.prepare = tf.function(self._prepare, jit_compile=JIT_COMPILE)
         self.update = tf.function(self._update, jit_compile=JIT_COMPILE)
-        self.step = tf.function(self._step)
+        # One trace for every batch size: the batch dimension is left open, so 4 classes
+        # and then 8 reuse the same compiled step (and its constants) instead of adding one.
+        h, w = config.size
+        param_shape = config.param.init(np.random.default_rng(0), 1, h, w).shape[1:]
+        p_spec = tf.TensorSpec((None, *param_shape), tf.float32)
+        scalar = tf.TensorSpec((), tf.float32)
+        self.step = tf.function(
+            self._step,
+            input_signature=[
+                p_spec,
+                p_spec,
+                p_spec,
+                scalar,
+                tf.TensorSpec((None, None), tf.float32),
+                tf.TensorSpec((2,), tf.int32),
+                scalar,
+            ],
+        )
         self.blur = tf.function(self._blur)
         self.render = tf.function(self._render)
 
@@ -1034,6 +1052,10 @@ class _Engine:
 
 
 _ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Compiled steps kept per model, most recently used first out of the door last.  Each holds
+# its own copy of the merged constant kernels and its gradient graph (about 150 MB for
+# EfficientNet-Lite0), so an unbounded cache would grow with every configuration tried.
+ENGINES_PER_MODEL = 3
 
 
 def clear_cache() -> None:
@@ -1042,10 +1064,15 @@ def clear_cache() -> None:
 
 
 def _engine(model: ZooModel | keras.Model, config: _Config, objective: Objective) -> _Engine:
-    per_model = _ENGINES.setdefault(get_keras_model(model), {})
-    if config not in per_model or not per_model[config].is_current():
-        per_model[config] = _Engine(model, config, objective)
-    return per_model[config]
+    per_model = _ENGINES.setdefault(get_keras_model(model), OrderedDict())
+    if config in per_model and per_model[config].is_current():
+        per_model.move_to_end(config)
+        return per_model[config]
+    per_model.pop(config, None)
+    while len(per_model) >= ENGINES_PER_MODEL:  # forget the least recently used
+        per_model.popitem(last=False)
+    per_model[config] = engine = _Engine(model, config, objective)
+    return engine
 
 
 # ---------------------------------------------------------------------------

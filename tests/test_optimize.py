@@ -66,9 +66,10 @@ def test_compiled_step_is_traced_once_per_configuration(model):
     # a new learning rate is a tensor too: still no retrace
     again = lh.visualize_filters(model, "block3a_expand_activation", [2, 4], lr=0.1, **kwargs)
     assert again.tracing_count == 1
-    # a different batch size is a new shape: one more trace of the same step function
+    # the batch dimension is open: another batch size reuses the same trace
     three = lh.visualize_filters(model, "block3a_expand_activation", [1, 2, 3], **kwargs)
-    assert three.tracing_count == 2
+    assert three.tracing_count == 1
+    assert three.images.shape == (3, 64, 64, 3)
 
 
 def test_unknown_layer_is_a_clear_error(model):
@@ -317,3 +318,16 @@ def test_result_selection_and_plots(model):
     fig = lh.plot_ascent({"x": [1, 2, 3]}, image=np.zeros((8, 8, 3)), image_title="t")
     assert len(fig.axes) == 2
     plt.close("all")
+
+
+def test_engine_cache_keeps_only_the_most_recently_used_configurations():
+    small = lh.lecture_small_convnet()
+    kwargs = dict(steps=1, progress=False, transforms=None)
+    sizes = [32, 48, 64, 80]
+    assert len(sizes) == opt.ENGINES_PER_MODEL + 1
+    for size in sizes[:3]:
+        lh.visualize_filters(small, "conv2d_0", [0], size=size, **kwargs)
+    lh.visualize_filters(small, "conv2d_0", [0], size=32, **kwargs)  # 32 used again
+    lh.visualize_filters(small, "conv2d_0", [0], size=80, **kwargs)  # evicts 48, not 32
+    kept = sorted(config.size[0] for config in opt._ENGINES[small])
+    assert kept == [32, 64, 80]
