@@ -961,11 +961,9 @@ class _Engine:
         self.objective = objective  # evaluates the structure; its numbers come in as params
         input_shape = tuple(keras_model.input.shape[1:3])
         self.fixed_input = None if None in input_shape else input_shape
-        # The image parameterization and the optimizer update are elementwise and FFT work
-        # that XLA fuses well (2-3x faster on CPU); the network stays on oneDNN kernels.
-        self.to_image = tf.function(self._to_image, jit_compile=JIT_COMPILE)
-        self.prepare = tf.function(self._prepare, jit_compile=JIT_COMPILE)
-        self.update = tf.function(self._update, jit_compile=JIT_COMPILE)
+        # The image parameterization, transforms and optimizer update: XLA-compiled and
+        # shared by every engine with the same image settings (see _image_functions).
+        self.prepare, self.update = _image_functions(config)
         # One trace for every batch size: the batch dimension is left open, so 4 classes
         # and then 8 reuse the same compiled step (and its constants) instead of adding one.
         h, w = config.size
@@ -1011,31 +1009,6 @@ class _Engine:
         h, w = self.config.size
         return self.config.param.blur(p, self.config.blur.sigma, h, w)
 
-    def _to_image(self, p: Any) -> Any:
-        h, w = self.config.size
-        return self.config.param.to_image(p, h, w)
-
-    def _prepare(self, p: Any, seed: Any) -> tuple[Any, Any]:
-        """Parameters → (picture, randomly transformed picture the network sees)."""
-        images = self._to_image(p)
-        return images, _apply_transforms(images, self.config.transforms, seed)
-
-    def _update(self, p, m, v, grad, t, lr):
-        """Normalize each image's gradient (the lecture's "trick"), then take one step."""
-        cfg = self.config
-        if cfg.normalize_gradient:  # per image, and safe for zero gradients
-            axes = list(range(1, len(p.shape)))
-            rms = tf.sqrt(tf.reduce_mean(tf.square(grad), axis=axes, keepdims=True))
-            grad = grad / (rms + GRADIENT_EPSILON)
-        if cfg.optimizer == "adam":
-            b1, b2 = ADAM_BETAS
-            m = b1 * m + (1.0 - b1) * grad
-            v = b2 * v + (1.0 - b2) * tf.square(grad)
-            m_hat = m / (1.0 - tf.pow(b1, t))
-            v_hat = v / (1.0 - tf.pow(b2, t))
-            return p + lr * m_hat / (tf.sqrt(v_hat) + ADAM_EPSILON), m, v
-        return p + lr * grad, m, v  # plain gradient ascent: I <- I + eta * grad
-
     def _step(self, p, m, v, t, objective_params, seed, lr):
         cfg = self.config
         with tf.GradientTape() as tape:
@@ -1049,6 +1022,51 @@ class _Engine:
         grad = tape.gradient(total, p, unconnected_gradients=tf.UnconnectedGradients.ZERO)
         p, m, v = self.update(p, m, v, grad, t, lr)
         return p, m, v, values
+
+
+# XLA-compiled (image parameterization + transforms, optimizer update) pairs, one per
+# image setting, shared by all models and layers and kept for the session: XLA keeps each
+# compilation for the life of the process, so re-creating these per engine would only add
+# compilations (about 80 MB per engine in the test suite).
+_IMAGE_FUNCTIONS: dict[tuple, tuple[Callable, Callable]] = {}
+
+
+def _image_functions(config: _Config) -> tuple[Callable, Callable]:
+    """(prepare, update) for ``config``'s size, parameterization, transforms and optimizer."""
+    key = (config.size, config.param, config.transforms, config.optimizer,
+           config.normalize_gradient)
+    if key not in _IMAGE_FUNCTIONS:
+        height, width = config.size
+        param, transform_list = config.param, config.transforms
+        optimizer, normalize = config.optimizer, config.normalize_gradient
+
+        def prepare(p: Any, seed: Any) -> tuple[Any, Any]:
+            """Parameters → (picture, randomly transformed picture the network sees)."""
+            images = param.to_image(p, height, width)
+            return images, _apply_transforms(images, transform_list, seed)
+
+        def update(p, m, v, grad, t, lr):
+            """Normalize each image's gradient (the lecture's "trick"), then take one step."""
+            if normalize:  # per image, and safe for zero gradients
+                axes = list(range(1, len(p.shape)))
+                rms = tf.sqrt(tf.reduce_mean(tf.square(grad), axis=axes, keepdims=True))
+                grad = grad / (rms + GRADIENT_EPSILON)
+            if optimizer == "adam":
+                b1, b2 = ADAM_BETAS
+                m = b1 * m + (1.0 - b1) * grad
+                v = b2 * v + (1.0 - b2) * tf.square(grad)
+                m_hat = m / (1.0 - tf.pow(b1, t))
+                v_hat = v / (1.0 - tf.pow(b2, t))
+                return p + lr * m_hat / (tf.sqrt(v_hat) + ADAM_EPSILON), m, v
+            return p + lr * grad, m, v  # plain gradient ascent: I <- I + eta * grad
+
+        # Elementwise and FFT work that XLA fuses well (2-3x faster on CPU); the network
+        # itself stays on oneDNN kernels.
+        _IMAGE_FUNCTIONS[key] = (
+            tf.function(prepare, jit_compile=JIT_COMPILE),
+            tf.function(update, jit_compile=JIT_COMPILE),
+        )
+    return _IMAGE_FUNCTIONS[key]
 
 
 _ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
