@@ -1070,7 +1070,7 @@ def _image_functions(config: _Config) -> tuple[Callable, Callable]:
 
 
 _ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-# Compiled steps kept per model, most recently used first out of the door last.  Each holds
+# Compiled steps kept per model; beyond this, the least recently used goes.  Each holds
 # its own copy of the merged constant kernels and its gradient graph (about 150 MB for
 # EfficientNet-Lite0), so an unbounded cache would grow with every configuration tried.
 ENGINES_PER_MODEL = 3

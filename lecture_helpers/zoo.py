@@ -93,11 +93,16 @@ class ZooModel:
         """The unnormalized class scores (N, num_classes) of a float batch, compiled once."""
         return self._run_in_chunks(self._compiled_scores, x, batch_size)
 
-    @staticmethod
-    def _run_in_chunks(function: Callable, x: Any, batch_size: int) -> np.ndarray:
+    def _run_in_chunks(self, function: Callable, x: Any, batch_size: int) -> np.ndarray:
         x = tf.convert_to_tensor(x, tf.float32)
-        if x.shape.rank != 4:
+        if x.shape.rank != 4 or x.shape[-1] != 3:
             raise ValueError(f"expected a batch (N, H, W, 3), got shape {tuple(x.shape)}")
+        fixed = tuple(self.model.input.shape[1:3])
+        if None not in fixed and tuple(x.shape[1:3]) != fixed:
+            raise ValueError(
+                f"{self.name} takes {fixed[0]}x{fixed[1]} images, got {x.shape[1]}x{x.shape[2]}; "
+                "resize them first, e.g. with model.preprocess(images)"
+            )
         chunks = [function(x[i : i + batch_size]) for i in range(0, int(x.shape[0]), batch_size)]
         return np.concatenate([np.asarray(c) for c in chunks])
 
