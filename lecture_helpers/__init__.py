@@ -151,6 +151,7 @@ def _return_free_memory_to_the_system() -> None:
     except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
         pass
 
+
 __all__ = [
     "ASSETS",
     "AssetError",
