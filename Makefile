@@ -4,9 +4,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PYTEST_NB := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=900
+# nbcheck (tests/nbcheck): nbval's notebook runs, outputs compared by how stable they are.
+PYTEST_NB := --nbcheck --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=900
+# A oneDNN code path other than this CPU's default, for `make test-isa`: float rounding differs
+# by instruction set, as it does between machines. AVX2 where the CPU has AVX-512, else SSE41.
+ISA ?= $(shell grep -qs avx512 /proc/cpuinfo && echo AVX2 || echo SSE41)
 
-.PHONY: setup lab test unit notebooks bench lint slides clean
+.PHONY: setup lab test test-isa unit notebooks bench lint slides clean
 
 setup: $(STAMP)
 	@$(BIN)/python -m lecture_helpers.prepare
@@ -24,6 +28,10 @@ lab: setup
 
 test: setup
 	$(BIN)/python -m pytest tests notebooks $(PYTEST_NB)
+
+# The notebooks and the teaching claims again, on another CPU code path (CI runs it after `test`).
+test-isa: setup
+	ONEDNN_MAX_CPU_ISA=$(ISA) $(BIN)/python -m pytest notebooks tests/test_claims.py $(PYTEST_NB)
 
 unit: setup
 	$(BIN)/python -m pytest tests

@@ -5,6 +5,7 @@ Importing this package imports TensorFlow once, with its start-up log lines sile
 
 from . import _quiet  # noqa: F401  (must come first: silences TensorFlow's import)
 from .assets import ASSETS, AssetError, asset_path, cache_dir
+from .claims import Claim, claim
 from .classes import class_index, find_class, imagenet_class_names
 from .images import (
     SAMPLE_IMAGES,
@@ -155,11 +156,13 @@ def _return_free_memory_to_the_system() -> None:
 __all__ = [
     "ASSETS",
     "AssetError",
+    "Claim",
     "SAMPLE_IMAGES",
     "UnsafeCheckpointError",
     "ZooModel",
     "asset_path",
     "cache_dir",
+    "claim",
     "class_index",
     "clear_caches",
     "clear_model_cache",

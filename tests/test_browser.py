@@ -1,8 +1,9 @@
 """JupyterLab in a real browser: run a notebook, move a widget, see the picture change.
 
 Starts JupyterLab on a free loopback port with a token, drives Debian's Chromium through
-Playwright, and saves screenshots to test-artifacts/browser/. If the browser cannot start,
-the test fails (it is never skipped).
+Playwright, and saves screenshots to test-artifacts/browser/. On a machine without Chromium
+the tests skip with a message that says how to install it; under CI (CI=true) a missing
+Chromium fails them, and so does a browser that cannot start.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def lab(tmp_path_factory):
     """A JupyterLab server over a copy of the notebooks (the originals stay untouched)."""
     from playwright.sync_api import sync_playwright
 
+    chromium_path = browser.require_chromium()
     root = tmp_path_factory.mktemp("lab")
     for path in NOTEBOOK_DIR.glob("*.ipynb"):
         shutil.copy(path, root / path.name)
@@ -32,12 +34,23 @@ def lab(tmp_path_factory):
     with browser.jupyterlab(root, ARTIFACTS / "jupyterlab.log") as (base, token):
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(
-                executable_path=browser.chromium_path(), args=browser.CHROMIUM_ARGS, headless=True
+                executable_path=chromium_path, args=browser.CHROMIUM_ARGS, headless=True
             )
             try:
                 yield root, base, token, chromium
             finally:
                 chromium.close()
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("", pytest.skip.Exception), ("true", pytest.fail.Exception)]
+)
+def test_a_missing_chromium_skips_locally_and_fails_in_ci(monkeypatch, tmp_path, ci, outcome):
+    monkeypatch.delenv("CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium on it
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="apt-get install chromium"):
+        browser.require_chromium()
 
 
 def _page(chromium):
