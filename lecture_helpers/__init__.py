@@ -43,6 +43,8 @@ _LAZY_EXPORTS: dict[str, str] = {
     "transform_robustness": "class_neurons",
     "view_probabilities": "class_neurons",
     "grayscale_std": "class_neurons",
+    "half_resolution": "class_neurons",
+    "high_frequency_share": "class_neurons",
     "CLASS_PRESETS": "class_neurons",
     "activations": "activations",
     "ActivationModel": "activations",

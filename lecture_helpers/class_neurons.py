@@ -387,6 +387,51 @@ def view_probabilities(
     return probabilities[np.arange(len(rows)), rows].reshape(len(indices), trials)
 
 
+def half_resolution(images: np.ndarray) -> np.ndarray:
+    """Each uint8 picture at half its resolution, scaled back to its size (bilinear, PIL).
+
+    What is left of a picture without its finest, pixel-level detail: a class visualization
+    survives it, an adversarial pattern does not.
+    """
+    batch = np.asarray(images)
+    single = batch.ndim == 3
+    if single:
+        batch = batch[None]
+    if batch.ndim != 4 or batch.shape[-1] != 3:
+        raise ValueError(
+            f"expected uint8 RGB pictures (H, W, 3) or (N, H, W, 3), got shape {batch.shape}"
+        )
+    height, width = batch.shape[1:3]
+    halved = []
+    for image in batch.astype(np.uint8):
+        small = Image.fromarray(image).resize(
+            (max(1, width // 2), max(1, height // 2)), Image.Resampling.BILINEAR
+        )
+        halved.append(np.asarray(small.resize((width, height), Image.Resampling.BILINEAR)))
+    out = np.stack(halved)
+    return out[0] if single else out
+
+
+def high_frequency_share(images: np.ndarray) -> np.ndarray:
+    """The share of each picture's spectral energy in the upper half of its spatial frequencies.
+
+    Grayscale, mean removed; "upper half" is a radius above half the Nyquist frequency (in
+    units where the Nyquist frequency is 1 along each axis). Pixel noise and 1-px textures
+    score high (~0.6); smooth shapes and broad strokes score low (~0.1-0.2).
+    """
+    batch = np.asarray(images, dtype=np.float64)
+    if batch.ndim == 3:
+        batch = batch[None]
+    gray = batch @ np.array([0.299, 0.587, 0.114])
+    gray = gray - gray.mean(axis=(1, 2), keepdims=True)
+    power = np.abs(np.fft.fft2(gray)) ** 2
+    fy = np.fft.fftfreq(gray.shape[1])[:, None] * 2.0  # in units of the Nyquist frequency
+    fx = np.fft.fftfreq(gray.shape[2])[None, :] * 2.0
+    high = np.sqrt(fy**2 + fx**2) > 0.5
+    total = power.sum(axis=(1, 2))
+    return np.where(total > 0, (power * high).sum(axis=(1, 2)) / np.maximum(total, 1e-12), 0.0)
+
+
 def grayscale_std(images: np.ndarray) -> np.ndarray:
     """Standard deviation of each uint8 image's grayscale (0-255): a grey blob has ~0."""
     batch = np.asarray(images, dtype=np.float64)
@@ -403,6 +448,8 @@ __all__ = [
     "DEFAULT_PRESET",
     "SlideAscentResult",
     "grayscale_std",
+    "half_resolution",
+    "high_frequency_share",
     "random_view",
     "slide_class_ascent",
     "start_image",

@@ -87,15 +87,32 @@ def test_slide_loop_raises_logit_and_probability(slide_run):
 
 
 def test_slide_loop_picture_is_a_fragile_pattern(model, slide_run, class_pictures):
-    """Unregularized ascent gives an adversarial pattern: near grey, and its class
-    probability collapses in some random views, unlike the regularized picture's."""
+    """Unregularized ascent gives an adversarial pattern: near grey, unaffected by a shift (the
+    network is convolutional) but gone at half resolution, unlike the regularized picture.
+    (Random views are no test of this: on some CPUs the pattern survives most of them.)"""
     assert cn.grayscale_std(slide_run.image)[0] < 25
     assert slide_run.probabilities[-1] > 0.99
-    fragile = cn.view_probabilities(model, [slide_run.image], ["flamingo"], trials=8, seed=1)
-    robust = cn.view_probabilities(model, class_pictures.images[:1], ["flamingo"], seed=1)
-    assert fragile.shape == robust.shape == (1, 8)
-    assert fragile.mean() < 0.8 and fragile.min() < 0.2, fragile  # measured: 0.53, 0.04
-    assert robust.min() > 0.9, robust
+    shifted = np.roll(slide_run.image, 8, axis=1)
+    fragile = cn.half_resolution(slide_run.image)
+    robust = cn.half_resolution(class_pictures.images[0])
+    assert fragile.shape == robust.shape == (224, 224, 3) and fragile.dtype == np.uint8
+    p_shifted, p_fragile, p_robust = model.predict([shifted, fragile, robust])[:, 130]
+    assert p_shifted > 0.95, p_shifted
+    assert p_fragile < 0.1, p_fragile  # measured 0.002-0.02 (default, AVX2, SSE41 paths)
+    assert p_robust > 0.5, p_robust
+
+
+def test_half_resolution():
+    stripes = np.zeros((8, 8, 3), np.uint8)
+    stripes[:, ::2] = 255  # the finest pattern there is: 1-px stripes
+    halved = cn.half_resolution(stripes)
+    assert halved.shape == (8, 8, 3) and halved.dtype == np.uint8
+    assert halved.std() < 0.2 * stripes.std()  # the stripes are gone
+    block = np.zeros((2, 16, 16, 3), np.uint8)
+    block[:, 4:12, 4:12] = 200  # a coarse shape survives
+    assert np.abs(cn.half_resolution(block).astype(int) - block).mean() < 25
+    with pytest.raises(ValueError, match="RGB"):
+        cn.half_resolution(np.zeros((8, 8)))
 
 
 def test_start_images():
@@ -166,6 +183,19 @@ def test_random_view():
     assert np.abs(same.astype(int) - image.astype(int)).max() <= 1
     moved = cn.random_view(image, rng, shift=8.0)
     assert moved.shape == image.shape and not np.array_equal(moved, image)
+
+
+def test_high_frequency_share():
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (2, 32, 32, 3)).astype(np.uint8)
+    ramp = np.broadcast_to(np.linspace(0, 255, 32)[None, :, None], (32, 32, 3))
+    shares = cn.high_frequency_share(noise)
+    assert shares.shape == (2,) and np.all((shares > 0.6) & (shares < 0.9))  # white noise: ~0.8
+    assert cn.high_frequency_share(ramp.astype(np.uint8))[0] < 0.1  # one smooth ramp
+    stripes = np.zeros((32, 32, 3), np.uint8)
+    stripes[:, ::2] = 255
+    assert cn.high_frequency_share(stripes)[0] > 0.99
+    assert cn.high_frequency_share(np.full((8, 8, 3), 9, np.uint8))[0] == 0.0  # flat: no energy
 
 
 def test_grayscale_std():

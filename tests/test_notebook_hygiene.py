@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lecture_helpers.notebook import SETUP_CELL
+from tests.nbcheck import policy
 from tests.notebook_files import notebook_paths
 
 NOTEBOOKS = notebook_paths()
@@ -79,6 +80,39 @@ class TestNotebook:
         assert first == SETUP_CELL, (
             f"{path.name}: the first code cell differs from lecture_helpers.notebook.SETUP_CELL"
         )
+
+    def test_no_execution_timestamps(self, path):
+        stamped = [i for i, c in enumerate(_load(path)["cells"]) if "execution" in c["metadata"]]
+        assert not stamped, (
+            f"{path.name}: cells {stamped} carry execution timestamps (they churn every diff); "
+            "run `python scripts/run_notebook.py`, which strips them"
+        )
+
+    def test_every_loosened_check_says_why(self, path):
+        """Outputs are compared by tests/nbcheck; a cell loosens that only with a
+        '# nbcheck: <setting> -- <why>' line, never with a bare nbval marker."""
+        for index, cell in enumerate(_code_cells(_load(path))):
+            source = "".join(cell["source"])
+            assert "NBVAL_" not in source, (
+                f"{path.name} code cell {index}: use '# nbcheck: ignore -- <why>' instead of "
+                "an nbval marker"
+            )
+            policy.parse(source)  # raises PolicyError, naming the problem, if it cannot be read
+
+    def test_widgets_have_saved_state(self, path):
+        nb = _load(path)
+        shows_widgets = any(
+            "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+            for cell in _code_cells(nb) for output in cell.get("outputs", [])
+        )
+        state = nb["metadata"].get("widgets", {}).get(
+            "application/vnd.jupyter.widget-state+json", {}
+        )
+        if shows_widgets:
+            assert state.get("state"), (
+                f"{path.name} shows widgets but saves no widget state: without a kernel they "
+                "render blank (run `python scripts/run_notebook.py`)"
+            )
 
     def test_opens_with_a_title(self, path):
         first = _load(path)["cells"][0]

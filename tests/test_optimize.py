@@ -9,6 +9,7 @@ import pytest
 import lecture_helpers as lh
 from lecture_helpers import optimize as opt
 from lecture_helpers._quiet import tf
+from tests.tolerances import SAME_VALUE
 
 MID_LAYER = "block4c_expand_activation"  # stage 4 of 7, 480 channels at 1/16 resolution
 
@@ -294,7 +295,7 @@ def test_resampling_gradient_is_exact_for_whole_pixel_shifts():
         fast = tf.reduce_sum(opt._resample(images, matrix, 12, 12, 0.5) * weights)
         exact = tf.reduce_sum(opt._bilinear(images, matrix, 12, 12, 0.5) * weights)
     np.testing.assert_allclose(
-        tape.gradient(fast, images).numpy(), tape.gradient(exact, images).numpy(), atol=1e-6
+        tape.gradient(fast, images).numpy(), tape.gradient(exact, images).numpy(), **SAME_VALUE
     )
 
 
