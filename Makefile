@@ -44,7 +44,7 @@ bench: setup
 	$(BIN)/python -m benchmarks
 
 lint: setup
-	$(BIN)/ruff check lecture_helpers tests benchmarks scripts
+	$(BIN)/ruff check conftest.py lecture_helpers tests benchmarks scripts
 
 # One reveal.js deck per notebook, from the committed outputs, into build/slides/.
 slides: setup

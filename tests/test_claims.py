@@ -1,7 +1,8 @@
 """The teaching claims the notebooks make from measurements, on this CPU's code path.
 
 Each test names the notebook section whose text or printed claim (``lh.claim``) it backs.
-Claims that depend on a random seed must hold for seeds 0, 1 and 2. Every bound here is
+Claims that depend on a random seed must hold for seeds 0, 1 and 2 (for the long gradient
+ascents, seed 0 is the notebook's own run). Every bound here is
 stricter than the one the notebook states, by the margin noted beside it, so that a claim
 that holds here still holds on a CPU whose rounding differs more. ``make test`` runs them all
 on the default code path; ``make test-isa`` runs the fast ones (not marked ``slow``) again
@@ -18,6 +19,10 @@ import lecture_helpers as lh
 pytestmark = pytest.mark.claim
 
 SEEDS = (0, 1, 2)
+# For the long gradient-ascent claims, seed 0 is the notebook's own run, whose printed claims
+# nbcheck compares (on this code path in make test, on another in make test-isa); the other two
+# seeds run here.
+OTHER_SEEDS = (1, 2)
 FLAMINGO = 130
 
 
@@ -66,7 +71,7 @@ def test_efficientnet_is_sparser_at_the_top_than_at_the_stem(effnet):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
 def test_filter_pictures_rise_and_fourier_beats_plain_pixels(effnet, seed):
     """02 §3: every early filter's activation rose; most deep filters end above 5 (the notebook
     claims ≥ 6 of 10); plain pixels reach a mean activation > 3 but their pictures keep a
@@ -117,7 +122,7 @@ def test_the_slide_loops_pattern_survives_a_shift_but_not_half_resolution(effnet
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
 def test_only_a_prior_makes_the_picture_survive_random_views(effnet, seed):
     """03 §2: in 8 random views, plain pixels and L2 decay keep a mean P(flamingo) ≤ 0.2,
     jitter and Fourier + transforms ≥ 0.8; every picture itself has P ≥ 0.99.
@@ -142,7 +147,7 @@ GRID = ["peacock", "goldfish", "monarch", "pineapple", "zebra", "daisy", "ladybu
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
 def test_class_visualizations_survive_random_views(effnet, seed):
     """03 §3: each of the 8 pictures keeps its class in the top 5 in ≥ 7 of 8 random views
     and has a grayscale std ≥ 25 (measured 50-56). Margin: 15 of 16 views over two view
@@ -173,12 +178,14 @@ def test_saliency_follows_the_class_on_the_cat_dog_scene(effnet, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_randomizing_the_classifier_changes_grad_cam_not_guided_backprop(effnet, seed):
-    """04 §3: randomize the top layer and Grad-CAM's Spearman correlation with the trained
-    map drops (0.09), guided backprop's stays (1.00). Margin: below 0.5 and above 0.9."""
+def test_randomizing_the_top_layers_changes_grad_cam_not_guided_backprop(effnet, seed):
+    """04 §3: with the classifier and the top block random, Grad-CAM's Spearman correlation
+    with the trained map is ≤ 0.5 (seed 0: 0.27); guided backprop's stays ≥ 0.9 (1.00).
+    (The classifier alone is not enough: its ρ ranged from -0.42 to 0.80 over five seeds.)
+    Margin: 0.4 and 0.92."""
     check = lh.cascading_randomization(
-        effnet, lh.sample_image("cat"), stages=("logits",), seed=seed,
+        effnet, lh.sample_image("cat"), stages=("logits", "top"), seed=seed,
         methods=("Grad-CAM", "Guided backprop"),
     )
-    assert check.correlations["Grad-CAM"][1] < 0.5, check.correlations
-    assert check.correlations["Guided backprop"][1] > 0.9, check.correlations
+    assert check.correlations["Grad-CAM"][2] <= 0.4, check.correlations
+    assert min(check.correlations["Guided backprop"]) >= 0.92, check.correlations

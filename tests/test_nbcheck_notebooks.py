@@ -67,7 +67,7 @@ def test_a_picture_only_change_fails_the_notebook_check(name, tmp_path):
     run = subprocess.run(
         [
             sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), str(path),
-            "--nbcheck", "--nbval-current-env",
+            "-p", "tests.nbcheck.plugin", "--nbcheck", "--nbval-current-env",
             "--nbval-sanitize-with", str(NOTEBOOK_DIR / "sanitize.cfg"),
             "--nbcheck-artifacts", str(artifacts), "-q", "-rf", "--color=no",
         ],

@@ -1,4 +1,4 @@
 """nbcheck: nbval's notebook runs, with outputs compared by how stable they are.
 
-Loaded with ``-p tests.nbcheck.plugin`` and switched on with ``--nbcheck`` (see the Makefile).
+Registered by the root conftest.py and switched on with ``--nbcheck`` (see the Makefile).
 """
