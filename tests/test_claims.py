@@ -161,17 +161,30 @@ def test_class_visualizations_survive_random_views(effnet, seed):
     assert (lh.grayscale_std(grid.images) >= 35).all(), lh.grayscale_std(grid.images)
 
 
+@pytest.fixture(scope="module")
+def scene():
+    return lh.sample_image("cat_dog")
+
+
+@pytest.mark.parametrize("method", ["vanilla", "integrated_gradients"])
+def test_saliency_follows_the_class_on_the_cat_dog_scene(effnet, scene, method):
+    """03 §4: for 'Egyptian cat' most of the map's mass lies on the cat (left) half, for
+    'beagle' on the dog (right) half. Measured: cat 0.58 and 0.54, beagle 0.39 and 0.37 on
+    the left. Margin: 0.52 and 0.45. (No seed: neither method is random.)"""
+    cat = lh.saliency(effnet, scene, "Egyptian cat", method=method)
+    dog = lh.saliency(effnet, scene, "beagle", method=method)
+    assert cat.mass_fraction("left") > 0.52, cat.mass_fraction("left")
+    assert dog.mass_fraction("left") < 0.45, dog.mass_fraction("left")
+
+
 @pytest.mark.parametrize("seed", SEEDS)
-def test_saliency_follows_the_class_on_the_cat_dog_scene(effnet, seed):
-    """03 §4: for 'Egyptian cat' most of each map's mass lies on the cat (left) half, for
-    'beagle' on the dog (right) half, with all three methods (SmoothGrad's noise is seeded).
-    Measured: cat 0.54-0.65, beagle 0.23-0.39 on the left. Margin: 0.52 and 0.45."""
-    scene = lh.sample_image("cat_dog")
-    for method in ("vanilla", "smoothgrad", "integrated_gradients"):
-        cat = lh.saliency(effnet, scene, "Egyptian cat", method=method, seed=seed)
-        dog = lh.saliency(effnet, scene, "beagle", method=method, seed=seed)
-        assert cat.mass_fraction("left") > 0.52, (method, cat.mass_fraction("left"))
-        assert dog.mass_fraction("left") < 0.45, (method, dog.mass_fraction("left"))
+def test_smoothgrad_follows_the_class_for_any_noise_seed(effnet, scene, seed):
+    """03 §4, SmoothGrad (its noise is seeded): cat 0.65, beagle 0.23 on the left.
+    Margin: 0.55 and 0.35."""
+    cat = lh.saliency(effnet, scene, "Egyptian cat", method="smoothgrad", seed=seed)
+    dog = lh.saliency(effnet, scene, "beagle", method="smoothgrad", seed=seed)
+    assert cat.mass_fraction("left") > 0.55, cat.mass_fraction("left")
+    assert dog.mass_fraction("left") < 0.35, dog.mass_fraction("left")
 
 
 # -- notebook 4: Grad-CAM ------------------------------------------------------------------
