@@ -131,6 +131,9 @@ def clear_caches(models: bool = False) -> None:
     import gc
     import sys
 
+    from .modelview import clear_views
+
+    clear_views()  # every model's compiled functions live in its view
     for name in _CACHING_MODULES:
         module = sys.modules.get(f"{__name__}.{name}")
         if module is not None:  # never imported: nothing cached

@@ -11,49 +11,25 @@ every convolution and pooling layer, and look at each channel as a small picture
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
 from ._quiet import tf
-from .images import load_image, resize_image, sample_image
-from .zoo import ZooModel, get_keras_model, get_layer
+from .images import sample_image
+from .modelview import UnknownNameError, clear_views, view
+from .zoo import ZooModel, get_keras_model
 
 # The sample photos layer_statistics uses by default (all but the side-by-side "cat_dog").
 STATISTICS_IMAGES = ("cat", "coffee", "rocket", "astronaut", "kitten", "dog")
 
 NORMS = ("minmax", "std", "max")
 
-_CONV_TYPES = (
-    keras.layers.Conv2D,
-    keras.layers.DepthwiseConv2D,
-    keras.layers.SeparableConv2D,
-    keras.layers.Conv2DTranspose,
-)
-_POOL_TYPES = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
-_ACTIVATION_TYPES = (
-    keras.layers.Activation,
-    keras.layers.ReLU,
-    keras.layers.LeakyReLU,
-    keras.layers.ELU,
-    keras.layers.PReLU,
-)
-
-
 # ---------------------------------------------------------------------------
 # Which layers
-
-
-def _output_rank(layer: keras.layers.Layer) -> int | None:
-    try:
-        return len(layer.output.shape)
-    except (AttributeError, ValueError):  # a layer that was never called symbolically
-        return None
 
 
 def feature_map_layers(model: ZooModel | keras.Model) -> list[str]:
@@ -63,31 +39,10 @@ def feature_map_layers(model: ZooModel | keras.Model) -> list[str]:
     in separate layers (Conv → BatchNorm → ReLU, as EfficientNet does), a convolution
     without an activation of its own only produces a pre-activation; then the activation
     layers are listed instead of those convolutions. For the lecture's convnet this is
-    exactly the slide's list: conv2d_0, max_pooling2d_0, ..., max_pooling2d_3.
+    exactly the slide's list: conv2d_0, max_pooling2d_0, ..., max_pooling2d_3.  Layers
+    inside a nested model are named ``base/layer``.
     """
-    keras_model = get_keras_model(model)
-    conv_pool, nonlinear = [], []
-    has_activation_layers = False
-    for layer in keras_model.layers:
-        if _output_rank(layer) != 4:
-            continue
-        if isinstance(layer, _CONV_TYPES + _POOL_TYPES):
-            conv_pool.append(layer.name)
-            activation = getattr(layer, "activation", None)
-            is_linear = activation is None or activation is keras.activations.linear
-            if isinstance(layer, _POOL_TYPES) or not is_linear:
-                nonlinear.append(layer.name)
-        elif isinstance(layer, _ACTIVATION_TYPES):
-            nonlinear.append(layer.name)
-            has_activation_layers = True
-    names = nonlinear if has_activation_layers else conv_pool
-    if not names:
-        raise ValueError(
-            f"model {keras_model.name!r} has no convolution, pooling or activation layer with "
-            "a 4-D (N, H, W, C) output; pass layers=[...] explicitly. Layers: "
-            f"{', '.join(layer.name for layer in keras_model.layers)}"
-        )
-    return names
+    return view(model).feature_map_layers()
 
 
 def _resolve_layers(
@@ -100,13 +55,11 @@ def _resolve_layers(
     names = list(layers)
     if not names:
         raise ValueError("layers is empty; pass layer names, or None for every feature map layer")
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"layer names must be strings, got {name!r}")
-        get_layer(model, name)  # raises ValueError listing the valid names
-    if len(set(names)) != len(names):
+    model_view = view(model)
+    paths = tuple(model_view.layer_path(name) for name in names)  # unknown: lists valid names
+    if len(set(paths)) != len(paths):
         raise ValueError(f"layers contains duplicates: {names}")
-    return tuple(names)
+    return paths
 
 
 # ---------------------------------------------------------------------------
@@ -117,34 +70,21 @@ class ActivationModel:
     """One Keras model from the network's input to the outputs of many layers.
 
     Built once per (model, layers) by :func:`activation_model`. Calling it runs ONE
-    forward pass (a cached ``tf.function``, not ``.predict``) and returns an ordered
+    forward pass (a compiled ``tf.function``, not ``.predict``) and returns an ordered
     ``{layer name: numpy array}``.
     """
 
-    def __init__(
-        self,
-        keras_model: keras.Model,
-        layer_names: Sequence[str],
-        input_size: tuple[int, int] | None,
-    ) -> None:
+    def __init__(self, model: ZooModel | keras.Model, layer_names: Sequence[str]) -> None:
+        model_view = view(model)
         self.layer_names: tuple[str, ...] = tuple(layer_names)
-        outputs = [keras_model.get_layer(name).output for name in self.layer_names]
-        # model.input (one tensor), not model.inputs: avoids Keras' input-structure warning.
-        self.model = keras.Model(keras_model.input, outputs, name=f"{keras_model.name}_activations")
-        shape = tuple(keras_model.input.shape)  # (None, H, W, C)
-        self.input_shape = shape
-        # Size images are resized to: the ZooModel's input_size, else the model's fixed size.
-        fixed = shape[1:3] if None not in shape[1:3] else None
-        self.input_size = input_size if input_size is not None else fixed
-        self.source_name = keras_model.name
-        spec = tf.TensorSpec((None, *shape[1:]), tf.float32)
-        model = self.model
-
-        @tf.function(input_signature=[spec], reduce_retracing=True)
-        def forward(x):
-            return model(x, training=False)
-
-        self._forward = forward
+        self.model = model_view.probe_model(
+            [model_view.layer_output(name) for name in self.layer_names], "activations"
+        )
+        self.input_shape = tuple(model_view.input.shape)
+        self.input_size = model_view.fixed_size or model_view.default_size
+        self.source_name = model_view.name
+        self._view = model_view
+        self._forward = model_view.probe(self.layer_names)
 
     def __repr__(self) -> str:
         return (
@@ -154,7 +94,7 @@ class ActivationModel:
 
     def prepare(self, images: Any) -> np.ndarray:
         """Images in any accepted form → the float32 (N, H, W, C) batch the model takes."""
-        return prepare_images(images, self.input_shape, self.input_size)
+        return self._view.batch(images)
 
     def __call__(self, images: Any) -> dict[str, np.ndarray]:
         """One forward pass → ``{layer name: (N, H, W, C) array}`` in network order.
@@ -163,19 +103,14 @@ class ActivationModel:
         ``array.copy()`` to modify one.
         """
         outputs = self._forward(tf.convert_to_tensor(self.prepare(images)))
-        if not isinstance(outputs, list | tuple):
-            outputs = [outputs]
         # np.asarray shares the tensor's memory (read-only); .numpy() would copy every
         # output, which costs as much as half a forward pass for EfficientNet.
         return {name: np.asarray(out) for name, out in zip(self.layer_names, outputs, strict=True)}
 
 
-_ACTIVATION_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def clear_cache() -> None:
     """Forget every cached activation model (each is rebuilt on its next use)."""
-    _ACTIVATION_MODELS.clear()
+    clear_views()
 
 
 def activation_model(
@@ -184,19 +119,13 @@ def activation_model(
     """The (cached) model that returns the outputs of ``layers`` in one forward pass.
 
     ``layers=None`` means every feature-map layer (:func:`feature_map_layers`: the
-    convolution and pooling layers, in order). An unknown layer name raises a
-    ``ValueError`` that lists the valid names. Built once per model and layer list.
+    convolution and pooling layers, in order). An unknown layer name raises an error that
+    lists the valid names. Built once per model and layer list.
     """
     if isinstance(model, ActivationModel):
         raise TypeError("this is already an activation model; pass the network it was built from")
-    keras_model = get_keras_model(model)
     names = _resolve_layers(model, layers)
-    input_size = model.input_size if isinstance(model, ZooModel) else None
-    per_model = _ACTIVATION_MODELS.setdefault(keras_model, {})
-    key = (names, input_size)
-    if key not in per_model:
-        per_model[key] = ActivationModel(keras_model, names, input_size)
-    return per_model[key]
+    return view(model).cached(("activation_model", names), lambda: ActivationModel(model, names))
 
 
 def get_activations(
@@ -207,9 +136,9 @@ def get_activations(
     """Outputs of ``layers`` for ``images``, from one forward pass: ``{name: (N, H, W, C)}``.
 
     ``model`` is a ZooModel, a keras.Model, or an :class:`ActivationModel`. ``images``
-    is one image or a list/batch (uint8 arrays, paths, PIL images: resized to the model's
-    input size) or an already preprocessed float batch of the model's input shape.
-    The dict keeps the order of ``layers`` (default: network order).
+    is one image or a list/batch in any form the model's view takes (paths, PIL images,
+    uint8 arrays resized to the model's input size, or float arrays of pixel values in
+    [0, 255]).  The dict keeps the order of ``layers`` (default: network order).
     """
     if isinstance(model, ActivationModel):
         result = model(images)
@@ -218,97 +147,13 @@ def get_activations(
         wanted = [layers] if isinstance(layers, str) else list(layers)
         missing = [name for name in wanted if name not in result]
         if missing:
-            raise ValueError(
+            raise UnknownNameError(
                 f"this activation model has no layer(s) {missing}. Valid layer names: "
                 f"{', '.join(model.layer_names)}. Build one with "
                 "lh.activation_model(model, layers=[...])."
             )
         return {name: result[name] for name in wanted}
     return activation_model(model, layers)(images)
-
-
-# ---------------------------------------------------------------------------
-# Input images
-
-
-def _is_image_like(item: Any) -> bool:
-    from PIL import Image
-
-    return isinstance(item, np.ndarray | str | Path | bytes | bytearray | Image.Image)
-
-
-def prepare_images(
-    images: Any,
-    input_shape: Sequence[int | None],
-    size: tuple[int, int] | None = None,
-) -> np.ndarray:
-    """Images → float32 batch (N, H, W, C) for a model with ``input_shape`` (None, H, W, C).
-
-    A float array of rank 3 or 4 is taken as already preprocessed (values in [0, 255])
-    and only checked. Anything else (uint8 arrays, paths, PIL images, bytes, or a list of
-    them) is loaded as RGB and resized to ``size`` (default: the model's fixed input size).
-    """
-    channels = input_shape[-1]
-    expected = tuple(input_shape[1:])
-
-    def describe() -> str:
-        dims = "x".join("any" if d is None else str(d) for d in expected)
-        return f"the model expects images of {dims} (H x W x C)"
-
-    if isinstance(images, np.ndarray) and np.issubdtype(images.dtype, np.floating) and (
-        images.ndim in (3, 4)
-    ):
-        batch = images[None] if images.ndim == 3 else images
-        ok = batch.shape[-1] == channels and all(
-            want is None or want == got for want, got in zip(expected, batch.shape[1:], strict=True)
-        )
-        if ok:
-            if not np.all(np.isfinite(batch)):
-                raise ValueError("the image batch contains NaN or infinite values")
-            return np.ascontiguousarray(batch, dtype=np.float32)
-        if batch.shape[-1] not in (1, 3, 4):
-            raise ValueError(
-                f"got a float array of shape {images.shape}, which is not an image batch: "
-                f"{describe()}. Pass uint8 photos (they are resized) or a batch of that shape."
-            )
-        # a float image of another size: load (checks the range) and resize below
-    if isinstance(images, np.ndarray) and images.ndim == 4:
-        items = list(images)
-    elif isinstance(images, list | tuple):
-        items = list(images)
-    else:
-        items = [images]
-    if not items:
-        raise ValueError("got an empty list of images; pass at least one image")
-    batch = []
-    for index, item in enumerate(items):
-        if not _is_image_like(item):
-            raise TypeError(
-                f"image {index} is a {type(item).__name__}, not an image: pass a numpy array "
-                "(H x W x 3), a file path, a PIL image or bytes (or a list of them)"
-            )
-        if isinstance(item, np.ndarray) and (item.ndim not in (2, 3) or item.size == 0):
-            raise ValueError(
-                f"image {index} has shape {item.shape}, which is not an image: expected "
-                "H x W (grayscale) or H x W x C; " + describe()
-            )
-        image = load_image(item)
-        target = size
-        if target is None:
-            target = tuple(expected[:2]) if None not in expected[:2] else image.shape[:2]
-        image = resize_image(image, target)
-        if channels == 1:
-            image = image.mean(axis=-1, keepdims=True)
-        elif channels != 3:
-            raise ValueError(f"{describe()}; only 1- or 3-channel models take photos")
-        batch.append(np.asarray(image, dtype=np.float32))
-    shapes = {b.shape for b in batch}
-    if len(shapes) > 1:
-        raise ValueError(
-            f"the images have different sizes {sorted(shapes)} and the model has no fixed "
-            "input size; resize them to one size first (lh.resize_image)"
-        )
-    return np.stack(batch)
 
 
 # ---------------------------------------------------------------------------
@@ -576,8 +421,8 @@ def layer_statistics(
     elif isinstance(images, Mapping):
         images = list(images.values())
     activations = get_activations(model, images, layers)
-    keras_model = get_keras_model(model)
-    kinds = {name: type(keras_model.get_layer(name)).__name__ for name in activations}
+    model_view = view(model)
+    kinds = {name: type(model_view.layer(name)).__name__ for name in activations}
     return statistics_from_activations(activations, kinds)
 
 
@@ -655,14 +500,16 @@ def layer_table(model: ZooModel | keras.Model) -> str:
     Deterministic text (no box drawing, no terminal width), with the totals at the end.
     """
     keras_model = get_keras_model(model)
+    model_view = view(model)
     rows = [("Layer (type)", "Output Shape", "Param #")]
     for layer in keras_model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
-        try:
-            shape = str(tuple(layer.output.shape))
-        except (AttributeError, ValueError):
-            shape = "?"
+        if isinstance(layer, keras.Model):  # a nested model: the output of its last layer
+            inner = [p for p in model_view.layer_paths if p.startswith(f"{layer.name}/")]
+            shape = str(tuple(model_view.layer_output(inner[-1]).shape)) if inner else "?"
+        else:
+            shape = str(tuple(model_view.layer_output(layer.name).shape))
         rows.append((f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}"))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [
@@ -707,6 +554,5 @@ __all__ = [
     "plot_activations",
     "plot_channel_grid",
     "plot_layer_statistics",
-    "prepare_images",
     "statistics_from_activations",
 ]

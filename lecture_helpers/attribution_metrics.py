@@ -23,6 +23,7 @@ from PIL import Image, ImageFilter
 
 from . import cam
 from ._quiet import tf
+from .modelview import view
 from .zoo import ZooModel, get_keras_model
 
 __all__ = [
@@ -133,8 +134,7 @@ def deletion_insertion(
     height, width = x.shape[:2]
     probabilities = cam.probability_function(model)
     base = probabilities(tf.constant(x[None])).numpy()[0]
-    classes = cam._resolve_classes(model, class_index, len(base))
-    cls = int(np.argmax(base)) if classes is None or classes[0] < 0 else int(classes[0])
+    cls = _one_class(model, class_index, base)
     order = _pixel_order(heatmap, (height, width), seed, block)
     counts = np.round(np.linspace(0, height * width, steps + 1)).astype(int)
     rank = np.empty(height * width, np.int64)
@@ -208,18 +208,38 @@ def spearman_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def _weighted_leaves(keras_model: keras.Model) -> list[tuple[str, keras.layers.Layer]]:
-    return [(path, layer) for path, layer in cam._leaf_layers(keras_model) if layer.weights]
+def _one_class(model: Any, class_index: Any, probabilities: np.ndarray) -> int:
+    """One class: the given one, or the top class of ``probabilities``."""
+    classes = view(model).class_indices(class_index)
+    if classes is not None and len(classes) != 1:
+        raise ValueError(f"give one class (an index or a name), got {len(classes)}")
+    return int(np.argmax(probabilities)) if classes is None or classes[0] < 0 else classes[0]
 
 
-def _matching_layers(keras_model: keras.Model, prefixes: Sequence[str]) -> list[tuple[str, Any]]:
-    leaves = _weighted_leaves(keras_model)
+def _weighted_leaves(model: Any) -> list[tuple[str, keras.layers.Layer]]:
+    model_view = view(model)
+    return [(p, model_view.layer(p)) for p in model_view.layer_paths if model_view.layer(p).weights]
+
+
+def default_stages(model: ZooModel | keras.Model, count: int = 4) -> tuple[str, ...]:
+    """The cascading-randomization stages of any model: its last ``count`` layers with
+    weights, top (the classifier) first, in the model's own layer order."""
+    return tuple(path for path, _ in reversed(_weighted_leaves(model)[-count:]))
+
+
+def _matches(path: str, prefix: str, exact: set[str]) -> bool:
+    if prefix in exact:  # a full layer path names that layer alone
+        return path == prefix
+    return path.split("/")[-1].startswith(prefix) or path.startswith(prefix)
+
+
+def _matching_layers(model: Any, prefixes: Sequence[str]) -> list[tuple[str, Any]]:
+    leaves = _weighted_leaves(model)
+    exact = {path for path, _ in leaves} | {path.split("/")[-1] for path, _ in leaves}
     chosen = [
-        (path, layer)
-        for path, layer in leaves
-        if any(
-            path == p or path.split("/")[-1].startswith(p) or path.startswith(p) for p in prefixes
-        )
+        (path, layer) for path, layer in leaves
+        if any(_matches(path, p, exact) or _matches(path.split("/")[-1], p, exact)
+               for p in prefixes)
     ]
     if not chosen:
         raise ValueError(
@@ -245,7 +265,7 @@ def randomize_layers(
             "randomize a copy: lh.randomized_copy(model, prefixes)"
         )
     rng = np.random.default_rng(seed)
-    chosen = _matching_layers(keras_model, prefixes)
+    chosen = _matching_layers(model, prefixes)
     for _, layer in chosen:
         new = []
         for variable in layer.weights:
@@ -270,10 +290,13 @@ def randomized_copy(
     clone.set_weights(keras_model.get_weights())
     clone.trainable = False
     copy = (
-        dataclasses.replace(model, model=clone, name=f"{model.name}_copy", _submodels={})
+        dataclasses.replace(model, model=clone, name=f"{model.name}_copy")
         if isinstance(model, ZooModel)
         else clone
     )
+    if not isinstance(model, ZooModel):  # keep the names a plain model's view was given
+        source = view(model)
+        view(clone).describe(class_names=source.class_names, default_size=source.default_size)
     if prefixes:
         randomize_layers(copy, prefixes, seed=seed)
     return copy
@@ -307,7 +330,7 @@ def cascading_randomization(
     model: ZooModel | keras.Model,
     image: Any,
     class_index: Any = None,
-    stages: Sequence[str] = ("logits", "top", "block7", "block6"),
+    stages: Sequence[str] | None = None,
     methods: Sequence[str] = ("Grad-CAM", "Guided backprop"),
     *,
     layer: str | None = None,
@@ -319,7 +342,9 @@ def cascading_randomization(
     ``stages[0]``, then also ``stages[1]``, ... (top of the network first) on ONE private
     copy, and compare each method's map with the trained model's (Spearman rank
     correlation).  The class stays fixed (``class_index``; None = the trained model's top
-    class).  ``methods``: names from ``lh.CAM_METHODS``."""
+    class).  ``stages``: layer names or name prefixes (``"block7"``); default: the
+    model's last four layers with weights, top first (:func:`default_stages`).
+    ``methods``: names from ``lh.CAM_METHODS``."""
     compute = map_fn or cam.compute_heatmap
     for method in methods:
         if method not in cam.CAM_METHODS and map_fn is None:
@@ -330,8 +355,8 @@ def cascading_randomization(
     if len(x) != 1:
         raise ValueError(f"the sanity check takes one image, got a batch of {len(x)}")
     probs = cam.probability_function(model)(tf.constant(x)).numpy()[0]
-    classes = cam._resolve_classes(model, class_index, len(probs))
-    cls = int(np.argmax(probs)) if classes is None or classes[0] < 0 else int(classes[0])
+    cls = _one_class(model, class_index, probs)
+    stages = default_stages(model) if stages is None else tuple(stages)
     work = randomized_copy(model)
     work_keras = get_keras_model(work)
     try:
@@ -345,7 +370,7 @@ def cascading_randomization(
             for m in methods:
                 maps[m].append(compute(work, x, m, cls, layer)[0])
     finally:
-        cam.forget_model(work_keras)
+        cam.forget_model(work_keras)  # the copy's compiled functions go with it
     correlations = {
         m: [spearman_correlation(maps[m][0], other) for other in maps[m]] for m in methods
     }

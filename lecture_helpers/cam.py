@@ -14,25 +14,24 @@ the softmax probability.
 Also here: Grad-CAM++, Score-CAM (batched over channels), guided backpropagation and
 guided Grad-CAM, occlusion sensitivity (batched), ``upsample_heatmap`` and ``overlay``.
 
-Every function takes a ``ZooModel`` (``lh.load_model(...)``) or a plain ``keras.Model``,
-including NESTED models (a base model used as a layer, the transfer-learning pattern):
-name a layer inside the base as ``"base_name/layer_name"`` (or leave ``layer=None``).
+Every function takes a ``ZooModel`` (``lh.load_model(...)``) or a plain ``keras.Model``
+(Functional, Sequential, NESTED: a base model used as a layer, the transfer-learning
+pattern; name a layer inside the base as ``"base_name/layer_name"``, or leave
+``layer=None``).  Layers, class scores, classes and images are resolved by the model's
+view (``modelview.py``), like every other helper.
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import keras
 import numpy as np
 
 from ._quiet import tf
-from .classes import class_index as _class_index
-from .classes import imagenet_class_names
-from .images import load_image, resize_image
+from .images import load_image
+from .modelview import Score, _activation_name, clear_views, view
 from .zoo import ZooModel, get_keras_model
 
 __all__ = [
@@ -156,88 +155,28 @@ def overlay(
 
 
 # ---------------------------------------------------------------------------
-# Layers, including layers inside nested models
+# Layers, scores, classes and images: all from the model's view (modelview.py)
 
-
-def _is_model(layer: Any) -> bool:
-    return isinstance(layer, keras.Model)
-
-
-def _leaf_layers(model: keras.Model, prefix: str = "") -> list[tuple[str, keras.layers.Layer]]:
-    """(path, layer) for every non-input layer, descending into nested models."""
-    out = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        path = f"{prefix}{layer.name}"
-        if _is_model(layer):
-            out += _leaf_layers(layer, prefix=f"{path}/")
-        else:
-            out.append((path, layer))
-    return out
-
-
-def _output_rank(layer: keras.layers.Layer) -> int | None:
-    try:
-        return len(layer.output.shape)
-    except (AttributeError, ValueError, RuntimeError):
-        return None
-
-
-def _has_nested_models(model: keras.Model) -> bool:
-    return any(_is_model(layer) for layer in model.layers)
+_CAM_PURPOSE = "class activation maps need a convolutional layer"
 
 
 def cam_layers(model: ZooModel | keras.Model) -> list[str]:
     """Names (paths, ``base/layer`` inside nested models) of the layers with a 4-D output,
     i.e. the valid ``layer=`` choices for the CAM methods, input side first."""
-    keras_model = get_keras_model(model)
-    return [path for path, layer in _leaf_layers(keras_model) if _output_rank(layer) == 4]
+    return view(model).spatial_layers()
 
 
 def resolve_cam_layer(model: ZooModel | keras.Model, layer: str | None = None) -> str:
     """The full path of the layer a CAM method will use (validated).
 
-    ``None`` → the model's last convolutional layer (a ZooModel's ``last_conv_layer``,
+    ``None`` → the model's last convolutional layer (a zoo model's ``last_conv_layer``,
     else the last layer with a 4-D output, found inside nested models too).  A plain name
     that is not at the top level but exists once inside a nested model is accepted.
     """
-    keras_model = get_keras_model(model)
-    leaves = _leaf_layers(keras_model)
-    valid = [path for path, lay in leaves if _output_rank(lay) == 4]
+    model_view = view(model)
     if layer is None:
-        if isinstance(model, ZooModel):
-            layer = model.last_conv_layer
-        elif valid:
-            return valid[-1]
-        else:
-            raise ValueError(
-                f"model {keras_model.name!r} has no layer with a 4-D (batch, height, width, "
-                "channels) output, so there is nothing to build a class activation map from."
-            )
-    if not isinstance(layer, str):
-        raise TypeError(f"layer must be a layer name (str), got {type(layer).__name__}")
-    paths = dict(leaves)
-    if layer not in paths:
-        matches = [path for path in paths if path.split("/")[-1] == layer]
-        if len(matches) == 1:
-            layer = matches[0]
-        else:
-            hint = (
-                f"the name is ambiguous ({', '.join(matches)}): give the full path"
-                if matches
-                else f"valid layers with a 4-D output: {', '.join(valid)}"
-            )
-            raise ValueError(f"model {keras_model.name!r} has no layer {layer!r}; {hint}.")
-    rank = _output_rank(paths[layer])
-    if rank != 4:
-        shape = tuple(paths[layer].output.shape) if rank is not None else "unknown"
-        raise ValueError(
-            f"layer {layer!r} outputs shape {shape}, not a 4-D (batch, height, width, "
-            "channels) feature map; class activation maps need a convolutional layer. "
-            f"Use e.g. {valid[-1]!r} (the last one) or any of: {', '.join(valid[-8:])}."
-        )
-    return layer
+        return model_view.last_conv_layer()
+    return model_view.feature_layer(layer, _CAM_PURPOSE)
 
 
 def cam_layer_choices(
@@ -245,21 +184,18 @@ def cam_layer_choices(
 ) -> list[str]:
     """A short menu of layers for CAMs, deepest first: the model's last conv layer, then
     the last layer (a block's output where the names show it) at each spatial resolution,
-    coarse to fine (one forward pass of a zero image at ``size`` measures them; nested
-    models: simply the last 4-D layers)."""
-    keras_model = get_keras_model(model)
+    coarse to fine (one forward pass of a zero image at ``size`` measures them)."""
+    model_view = view(model)
     last = resolve_cam_layer(model)
     paths = cam_layers(model)
-    if _has_nested_models(keras_model) or len(paths) < 2:
-        chosen = [last] + [p for p in reversed(paths) if p != last]
-        return chosen[:max_layers]
+    if len(paths) < 2:
+        return [last]
     if size is None:
-        fixed = tuple(_model_input(keras_model).shape[1:3])
-        size = model.input_size if isinstance(model, ZooModel) else fixed
-        if None in size:
-            size = (224, 224)
-    probe = keras.Model(_model_input(keras_model), [keras_model.get_layer(p).output for p in paths])
-    shapes = [tuple(o.shape[1:3]) for o in probe(np.zeros((1, *size, 3), np.float32))]
+        size = model_view.target_size((224, 224))
+    shapes = [
+        tuple(o.shape[1:3])
+        for o in model_view.probe(paths)(np.zeros((1, *size, model_view.channels), np.float32))
+    ]
     last_at: dict[tuple, str] = {}
     block_output_at: dict[tuple, str] = {}  # EfficientNet/MobileNet names: a block's output
     for path, shape in zip(paths, shapes, strict=True):
@@ -274,189 +210,9 @@ def cam_layer_choices(
     return chosen[:max_layers]
 
 
-# ---------------------------------------------------------------------------
-# The class score f_c
-
-
-@dataclass(frozen=True)
-class ScoreSpec:
-    """Where the unnormalized class scores come from.
-
-    ``kind``: "output" (the layer's output is the score), "input" (the input of a
-    softmax/sigmoid Activation layer), or "dense_logits" (a Dense layer with a
-    softmax/sigmoid activation: x @ kernel + bias).  ``binary``: one logit z → [-z, z].
-    ``probabilities``: the model's output already is a probability (softmax/sigmoid).
-    """
-
-    path: str
-    kind: str
-    binary: bool
-    probabilities: bool
-
-
-def _activation_name(layer: Any) -> str:
-    activation = getattr(layer, "activation", None)
-    return getattr(activation, "__name__", str(activation)) if activation is not None else ""
-
-
-def _final_operation(model: keras.Model) -> tuple[str, keras.layers.Layer]:
-    try:
-        outputs = model.outputs
-    except (AttributeError, ValueError) as exc:
-        outputs = None
-        error = exc
-    if not outputs:
-        raise ValueError(
-            f"model {model.name!r} has no defined outputs (a Sequential model that was "
-            f"never built{': ' + str(error) if outputs is None else ''}). Build it on an "
-            "input first, e.g. keras.Sequential([keras.Input((224, 224, 3)), base, head])."
-        )
-    if len(outputs) != 1:
-        raise ValueError(
-            f"model {model.name!r} has {len(outputs)} outputs; CAM methods need a classifier "
-            "with one output of class scores or probabilities."
-        )
-    operation = outputs[0]._keras_history.operation
-    return operation.name, operation
-
-
-def score_spec(model: ZooModel | keras.Model) -> ScoreSpec:
-    """Find the class-score tensor of a model (see :class:`ScoreSpec`)."""
-    if isinstance(model, ZooModel):
-        return ScoreSpec(model.logits_layer, "output", model.binary, True)
-    path, current = "", get_keras_model(model)
-    while True:
-        name, op = _final_operation(current)
-        path = f"{path}{name}"
-        if _is_model(op):
-            path, current = f"{path}/", op
-            continue
-        break
-    units = int(op.output.shape[-1])
-    act = _activation_name(op)
-    if isinstance(op, keras.layers.Activation) and act in ("softmax", "sigmoid"):
-        return ScoreSpec(path, "input", units == 1, True)
-    if isinstance(op, keras.layers.Dense) and act in ("softmax", "sigmoid"):
-        return ScoreSpec(path, "dense_logits", units == 1, True)
-    if act in ("softmax", "sigmoid"):
-        raise ValueError(
-            f"the model's last layer {path!r} ({type(op).__name__}) applies {act} inside "
-            "itself, so its class scores before the activation cannot be read. Rebuild the "
-            "model with that layer's activation=None followed by keras.layers.Activation("
-            f"{act!r})."
-        )
-    return ScoreSpec(path, "output", units == 1, False)
-
-
-# ---------------------------------------------------------------------------
-# Forward functions that read inner tensors (flat and nested models)
-
-
-def _graph_of(model: keras.Model) -> keras.Model:
-    if isinstance(model, keras.Sequential):
-        graph = getattr(model, "_functional", None)
-        if graph is None:
-            _final_operation(model)  # raises the "never built" explanation
-        return graph
-    return model
-
-
-def _probing_forward(
-    model: keras.Model, probes: Sequence[tuple[str, str]]
-) -> Callable[[Any], list[Any]]:
-    """A function x → [tensor of each probe ..., model output] (runs on real tensors).
-
-    A probe is (layer path, "input" | "output").  For a flat model this is a
-    multi-output ``keras.Model`` built once; for a nested model it re-runs the
-    functional graph with ``_run_through_graph`` and records inner tensors, which is what
-    avoids the "Graph disconnected" error of ``keras.Model(outer.input, inner.output)``.
-    """
-    if all("/" not in path for path, _ in probes) and not _has_nested_models(model):
-        tensors = []
-        for path, where in probes:
-            layer = model.get_layer(path)
-            tensors.append(layer.input if where == "input" else layer.output)
-        sub = keras.Model(_model_input(model), [*tensors, model.outputs[0]])
-
-        def flat_forward(x):
-            return list(sub(x, training=False))
-
-        return flat_forward
-
-    def run(container: keras.Model, inputs, prefix: str, record: dict) -> Any:
-        graph = _graph_of(container)
-        wanted = {path: where for path, where in probes if path.startswith(prefix)}
-
-        def operation_fn(op):
-            path = f"{prefix}{op.name}"
-            inner = {p for p in wanted if p.startswith(path + "/")}
-            if path not in wanted and not inner:
-                return op
-
-            def call(*args, **kwargs):
-                if wanted.get(path) == "input":
-                    record[(path, "input")] = args[0]
-                if inner:
-                    out = run(op, args[0], f"{path}/", record)
-                else:
-                    out = op(*args, **kwargs)
-                record[(path, "output")] = out
-                return out
-
-            return call
-
-        outputs = graph._run_through_graph(inputs, operation_fn=operation_fn)
-        return outputs[0] if isinstance(outputs, list | tuple) else outputs
-
-    def nested_forward(x):
-        record: dict = {}
-        final = run(model, x, "", record)
-        return [record[(path, where)] for path, where in probes] + [final]
-
-    return nested_forward
-
-
-def _score_tensor(model: keras.Model, spec: ScoreSpec, probed: Any) -> Any:
-    z = probed
-    if spec.kind == "dense_logits":
-        layer = _layer_at(model, spec.path)
-        z = tf.matmul(probed, layer.kernel)
-        if layer.bias is not None:
-            z = z + layer.bias
-    if spec.binary:
-        z = tf.concat([-z, z], axis=-1)
-    return z
-
-
-def _probabilities(spec: ScoreSpec, scores: Any, output: Any) -> Any:
-    if spec.probabilities:
-        p = tf.cast(output, tf.float32)
-        return tf.concat([1.0 - p, p], axis=-1) if spec.binary else p
-    return tf.nn.softmax(scores, axis=-1)
-
-
-def _layer_at(model: keras.Model, path: str) -> keras.layers.Layer:
-    current = model
-    for part in path.split("/"):
-        current = current.get_layer(part)
-    return current
-
-
-def _model_input(model: keras.Model) -> Any:
-    """The model's single symbolic input tensor (Sequential models included)."""
-    _final_operation(model)  # explains an unbuilt model
-    inputs = model.inputs
-    if len(inputs) != 1:
-        raise ValueError(
-            f"model {model.name!r} has {len(inputs)} inputs; CAM methods need an image "
-            "classifier with one image input."
-        )
-    return inputs[0]
-
-
-def _input_spec(model: keras.Model) -> tf.TensorSpec:
-    shape = _model_input(model).shape
-    return tf.TensorSpec((None, *shape[1:]), tf.float32)
+def score_spec(model: ZooModel | keras.Model) -> Score:
+    """Where the model's class scores come from (see :class:`modelview.Score`)."""
+    return view(model).score
 
 
 class CamEngine:
@@ -464,75 +220,53 @@ class CamEngine:
 
     ``gradients(x, classes)`` → (A, dScore/dA, scores, classes used) in ONE forward pass
     and a backward pass from the selected score to A only.  A class of -1 means "the
-    top class of that image".  ``probabilities(x)`` → (N, C) class probabilities.
+    top class of that image".  ``forward(x)`` → (A, scores, probabilities).
     """
 
     def __init__(self, model: ZooModel | keras.Model, layer: str | None = None):
-        self.keras_model = get_keras_model(model)
+        model_view = view(model)
         self.layer = resolve_cam_layer(model, layer)
-        self.spec = score_spec(model)
-        score_where = "input" if self.spec.kind in ("input", "dense_logits") else "output"
-        self._forward = _probing_forward(
-            self.keras_model, [(self.layer, "output"), (self.spec.path, score_where)]
+        self.num_classes = model_view.num_classes
+        self._sub = model_view.probe_model(
+            [model_view.layer_output(self.layer), model_view.scores, model_view.probabilities],
+            "cam",
         )
-        x_spec = _input_spec(self.keras_model)
+        x_spec = model_view.input_spec()
         self.gradients = tf.function(
             self._gradients, input_signature=[x_spec, tf.TensorSpec([None], tf.int32)]
         )
-        self.forward = tf.function(self._forward_all, input_signature=[x_spec])
-        self.num_classes = int(_score_units(self.keras_model, self.spec))
-
-    def _forward_all(self, x):
-        activations, probe, output = self._forward(x)
-        scores = _score_tensor(self.keras_model, self.spec, probe)
-        return activations, scores, _probabilities(self.spec, scores, output)
+        self.forward = tf.function(
+            lambda x: self._sub(x, training=False), input_signature=[x_spec]
+        )
 
     def _gradients(self, x, classes):
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(x)
-            activations, probe, _ = self._forward(x)
-            scores = _score_tensor(self.keras_model, self.spec, probe)
-            top = tf.argmax(scores, axis=-1, output_type=tf.int32)
-            chosen = tf.where(classes < 0, top, classes)
-            selected = tf.gather(scores, chosen, axis=1, batch_dims=1)
+            activations, scores, _ = self._sub(x, training=False)
+            selected = _selected_scores(scores, classes)
+        chosen = _chosen_classes(scores, classes)
         grads = tape.gradient(selected, activations)
         return activations, grads, scores, chosen
 
 
-def _score_units(model: keras.Model, spec: ScoreSpec) -> int:
-    units = int(_layer_at(model, spec.path).output.shape[-1])
-    return 2 if spec.binary else units
+def _chosen_classes(scores: Any, classes: Any) -> Any:
+    top = tf.argmax(scores, axis=-1, output_type=tf.int32)
+    return tf.where(classes < 0, top, classes)
 
 
-_engines: dict[int, tuple[weakref.ref, dict[tuple, CamEngine]]] = {}
-_prob_functions: dict[int, tuple[weakref.ref, Any]] = {}
-
-
-def _cached(store: dict, keras_model: keras.Model) -> dict:
-    key = id(keras_model)
-    entry = store.get(key)
-    if entry is None or entry[0]() is not keras_model:
-        entry = (weakref.ref(keras_model), {})
-        store[key] = entry
-    return entry[1]
+def _selected_scores(scores: Any, classes: Any) -> Any:
+    return tf.gather(scores, _chosen_classes(scores, classes), axis=1, batch_dims=1)
 
 
 def cam_engine(model: ZooModel | keras.Model, layer: str | None = None) -> CamEngine:
     """The cached :class:`CamEngine` of (model, layer): built and traced once."""
-    keras_model = get_keras_model(model)
     path = resolve_cam_layer(model, layer)
-    per_model = _cached(_engines, keras_model)
-    key = (path, isinstance(model, ZooModel))
-    if key not in per_model:
-        per_model[key] = CamEngine(model, path)
-    return per_model[key]
+    return view(model).cached(("cam_engine", path), lambda: CamEngine(model, path))
 
 
 def clear_cam_cache() -> None:
-    """Forget every compiled CAM function (they are rebuilt on the next call)."""
-    _engines.clear()
-    _prob_functions.clear()
-    _guided_models.clear()
+    """Forget every compiled function the helpers keep (rebuilt on the next call)."""
+    clear_views()
 
 
 clear_cache = clear_cam_cache  # the name every caching topic module uses
@@ -540,31 +274,19 @@ clear_cache = clear_cam_cache  # the name every caching topic module uses
 
 def forget_model(model: ZooModel | keras.Model) -> None:
     """Drop the compiled functions and guided clone cached for one model."""
-    key = id(get_keras_model(model))
-    for store in (_engines, _prob_functions, _guided_models):
-        store.pop(key, None)
+    view(model).clear_cache()
 
 
 def probability_function(model: ZooModel | keras.Model) -> Callable[[Any], Any]:
     """Cached compiled x → (N, C) class probabilities (binary models: [P(0), P(1)])."""
-    keras_model = get_keras_model(model)
-    per_model = _cached(_prob_functions, keras_model)
-    key = isinstance(model, ZooModel)
-    if key not in per_model:
-        spec = score_spec(model)
-        score_where = "input" if spec.kind in ("input", "dense_logits") else "output"
-        forward = _probing_forward(keras_model, [(spec.path, score_where)])
+    model_view = view(model)
 
-        def probabilities(x):
-            probe, output = forward(x)
-            return _probabilities(spec, _score_tensor(keras_model, spec, probe), output)
+    def build() -> Callable:
+        sub = model_view.probe_model([model_view.probabilities], "probabilities")
+        return tf.function(lambda x: sub(x, training=False),
+                           input_signature=[model_view.input_spec()])
 
-        per_model[key] = tf.function(probabilities, input_signature=[_input_spec(keras_model)])
-    return per_model[key]
-
-
-# ---------------------------------------------------------------------------
-# Images and classes
+    return model_view.cached(("probabilities_function",), build)
 
 
 def _is_batch(images: Any) -> bool:
@@ -576,58 +298,9 @@ def _is_batch(images: Any) -> bool:
 def image_batch(
     model: ZooModel | keras.Model, images: Any, size: tuple[int, int] | None = None
 ) -> np.ndarray:
-    """Images (one, a list, a uint8 batch, or an already preprocessed float batch in
-    [0, 255]) → the float32 (N, H, W, 3) batch the model takes.
-
-    ``size`` = (height, width); default: the ZooModel's ``input_size``, a plain model's
-    fixed input size, or (for a model that takes any size) the image's own size.
-    """
-    if isinstance(images, np.ndarray) and images.ndim == 4 and images.dtype != np.uint8:
-        batch = images.astype(np.float32)
-        if not np.all(np.isfinite(batch)) or batch.min() < 0 or batch.max() > 255:
-            raise ValueError(
-                "a float batch must hold pixel values in [0, 255] (the zoo convention); "
-                f"got values in [{batch.min():.3g}, {batch.max():.3g}]"
-            )
-        if size is not None and tuple(batch.shape[1:3]) != tuple(size):
-            batch = tf.image.resize(batch, size, method="bilinear").numpy()
-        return batch
-    if isinstance(model, ZooModel):
-        return model.preprocess(images, size=size)
-    items = list(images) if _is_batch(images) else [images]
-    if not items:
-        raise ValueError("got an empty list of images")
-    loaded = [load_image(item) for item in items]
-    fixed = tuple(_model_input(get_keras_model(model)).shape[1:3])
-    target = size or (fixed if None not in fixed else loaded[0].shape[:2])
-    return np.stack([resize_image(img, tuple(target)) for img in loaded]).astype(np.float32)
-
-
-def _resolve_classes(
-    model: ZooModel | keras.Model, class_index: Any, num_classes: int
-) -> list[int] | None:
-    """None → None (top class); int / name / list of them → list of indices (-1 = top)."""
-    if class_index is None:
-        return None
-    items = list(class_index) if isinstance(class_index, list | tuple | np.ndarray) else [
-        class_index
-    ]
-    out = []
-    for item in items:
-        if item is None:
-            out.append(-1)
-        elif isinstance(model, ZooModel):
-            out.append(model.class_index(item))
-        elif isinstance(item, str):
-            if num_classes != 1000:
-                raise TypeError(
-                    f"class {item!r} given by name, but this keras.Model has {num_classes} "
-                    "classes and no names: pass an integer index (or use a ZooModel)."
-                )
-            out.append(_class_index(item, imagenet_class_names()))
-        else:
-            out.append(_class_index(int(item), [str(i) for i in range(num_classes)]))
-    return out
+    """Images in any form → the float32 (N, H, W, C) batch the model takes
+    (:meth:`modelview.ModelView.batch`)."""
+    return view(model).batch(images, size)
 
 
 def _pair_up(batch: np.ndarray, classes: list[int] | None) -> tuple[np.ndarray, np.ndarray]:
@@ -648,8 +321,17 @@ def _pair_up(batch: np.ndarray, classes: list[int] | None) -> tuple[np.ndarray, 
     )
 
 
+def batch_and_classes(
+    model: ZooModel | keras.Model, image: Any, class_index: Any, size: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the images' batch, the paired batch, class per row; -1 = top class)."""
+    batch = image_batch(model, image, size)
+    x, classes = _pair_up(batch, view(model).class_indices(class_index))
+    return batch, x, classes
+
+
 def _single(images: Any, class_index: Any) -> bool:
-    many_classes = isinstance(class_index, list | tuple | np.ndarray)
+    many_classes = isinstance(class_index, list | tuple | np.ndarray | range)
     return not _is_batch(images) and not many_classes
 
 
@@ -668,8 +350,7 @@ def grad_cam_gradients(
     """The raw pieces: {"activations": A, "gradients": dF_c/dA, "scores", "classes", "inputs"}
     (batched, (N, H, W, K) for A) from one forward and one backward pass."""
     engine = cam_engine(model, layer)
-    batch = image_batch(model, image, size)
-    x, classes = _pair_up(batch, _resolve_classes(model, class_index, engine.num_classes))
+    _, x, classes = batch_and_classes(model, image, class_index, size)
     activations, grads, scores, chosen = engine.gradients(tf.constant(x), tf.constant(classes))
     return {
         "activations": activations.numpy(),
@@ -757,8 +438,7 @@ def score_cam(
     """
     engine = cam_engine(model, layer)
     probabilities = probability_function(model)
-    batch = image_batch(model, image, size)
-    x, classes = _pair_up(batch, _resolve_classes(model, class_index, engine.num_classes))
+    batch, x, classes = batch_and_classes(model, image, class_index, size)
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     activations, _, probs = (t.numpy() for t in engine.forward(tf.constant(batch)))
@@ -850,61 +530,54 @@ def _guided_clone_function(layer: keras.layers.Layer) -> keras.layers.Layer:
     return new
 
 
-_guided_models: dict[int, tuple[weakref.ref, dict]] = {}
-
-
 def guided_model(model: ZooModel | keras.Model) -> keras.Model:
     """A clone of the model (cached) whose ReLU/ReLU6 units use the guided gradient.
 
     The clone has its own copy of the weights; the original model is not touched.
-    Layers with a built-in ReLU (``Conv2D(..., activation="relu")``) are handled too.
+    Layers with a built-in ReLU (``Conv2D(..., activation="relu")``) are handled too,
+    inside nested models as well.
     """
     keras_model = get_keras_model(model)
-    per_model = _cached(_guided_models, keras_model)
-    if "model" not in per_model:
+
+    def build() -> keras.Model:
         clone = keras.models.clone_model(
             keras_model, clone_function=_guided_clone_function, recursive=True
         )
         clone.set_weights(keras_model.get_weights())
         clone.trainable = False
-        per_model["model"] = clone
-    return per_model["model"]
+        return clone
+
+    return view(model).cached(("guided_model",), build)
 
 
 def refresh_guided_weights(model: ZooModel | keras.Model) -> None:
     """Copy the model's current weights into its cached guided clone (if there is one):
     call after changing the weights of a model that guided backprop was used on."""
-    keras_model = get_keras_model(model)
-    entry = _guided_models.get(id(keras_model))
-    if entry is not None and entry[0]() is keras_model and "model" in entry[1]:
-        entry[1]["model"].set_weights(keras_model.get_weights())
+    model_view = view(model)
+    if ("guided_model",) in model_view.cache_keys():
+        guided_model(model).set_weights(get_keras_model(model).get_weights())
 
 
 def _guided_gradient_function(model: ZooModel | keras.Model) -> Callable:
-    keras_model = get_keras_model(model)
-    per_model = _cached(_guided_models, keras_model)
-    key = ("gradient", isinstance(model, ZooModel))
-    if key not in per_model:
-        clone = guided_model(model)
-        spec = score_spec(model)
-        score_where = "input" if spec.kind in ("input", "dense_logits") else "output"
-        forward = _probing_forward(clone, [(spec.path, score_where)])
+    model_view = view(model)
+
+    def build() -> Callable:
+        clone_view = view(guided_model(model))
+        sub = clone_view.probe_model([clone_view.scores], "guided_scores")
 
         def gradient(x, classes):
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(x)
-                probe, _ = forward(x)
-                scores = _score_tensor(clone, spec, probe)
-                top = tf.argmax(scores, axis=-1, output_type=tf.int32)
-                chosen = tf.where(classes < 0, top, classes)
-                selected = tf.gather(scores, chosen, axis=1, batch_dims=1)
-            return tape.gradient(selected, x), chosen
+                scores = sub(x, training=False)
+                selected = _selected_scores(scores, classes)
+            return tape.gradient(selected, x), _chosen_classes(scores, classes)
 
-        per_model[key] = tf.function(
+        return tf.function(
             gradient,
-            input_signature=[_input_spec(keras_model), tf.TensorSpec([None], tf.int32)],
+            input_signature=[model_view.input_spec(), tf.TensorSpec([None], tf.int32)],
         )
-    return per_model[key]
+
+    return model_view.cached(("guided_gradient",), build)
 
 
 def guided_backprop(
@@ -916,9 +589,7 @@ def guided_backprop(
 ) -> np.ndarray:
     """Guided backpropagation: d f_c / d pixels through guided ReLUs, (H, W, 3) per image
     (raw float values; show with ``lh.prepare_image_for_display(g, norm="std")``)."""
-    batch = image_batch(model, image, size)
-    num_classes = _score_units(get_keras_model(model), score_spec(model))
-    x, classes = _pair_up(batch, _resolve_classes(model, class_index, num_classes))
+    _, x, classes = batch_and_classes(model, image, class_index, size)
     grads, _ = _guided_gradient_function(model)(tf.constant(x), tf.constant(classes))
     grads = grads.numpy()
     return grads[0] if _single(image, class_index) else grads
@@ -968,9 +639,7 @@ def occlusion_sensitivity(
             f"patch, stride and batch_size must be >= 1 (got {patch}, {stride}, {batch_size})"
         )
     probabilities = probability_function(model)
-    batch = image_batch(model, image, size)
-    num_classes = _score_units(get_keras_model(model), score_spec(model))
-    x, classes = _pair_up(batch, _resolve_classes(model, class_index, num_classes))
+    batch, x, classes = batch_and_classes(model, image, class_index, size)
     height, width = x.shape[1:3]
     tops = [max(0, t) for t in range(0, height - patch + stride, stride)]
     lefts = [max(0, s) for s in range(0, width - patch + stride, stride)]

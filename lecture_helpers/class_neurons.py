@@ -23,16 +23,17 @@ This module holds the class-specific pieces built on the engine in
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import keras
 import numpy as np
 from PIL import Image
 
 from ._quiet import tf
 from .images import resize_image
+from .modelview import clear_views, view
 from .optimize import OptimizationResult, regularizers, transforms, visualize_class
 from .zoo import ZooModel
 
@@ -41,12 +42,9 @@ from .zoo import ZooModel
 # the network sees as all zeros is uniform grey 127, while I = 0 is a black picture.
 STARTS = ("grey", "zeros", "noise")
 
-_SLIDE_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def clear_cache() -> None:
     """Forget the compiled steps of the slide's loop (each is rebuilt on its next use)."""
-    _SLIDE_STEPS.clear()
+    clear_views()
 
 
 @dataclass
@@ -106,15 +104,16 @@ def start_image(start: str, size: tuple[int, int], seed: int = 0) -> np.ndarray:
     raise ValueError(f"unknown start {start!r}; use one of {', '.join(STARTS)}")
 
 
-def _slide_step(model: ZooModel):
+def _slide_step(model: ZooModel | keras.Model):
     """The compiled step ``I, c, lr -> (I + lr * g / rms(g)) clipped, logits`` (cached)."""
-    step = _SLIDE_STEPS.get(model.model)
-    if step is None:
-        score_model = model.score_model
+    model_view = view(model)
+
+    def build():
+        score_model = model_view.score_model()
 
         @tf.function(
             input_signature=[
-                tf.TensorSpec([1, None, None, 3], tf.float32),
+                tf.TensorSpec([1, *model_view.input.shape[1:]], tf.float32),
                 tf.TensorSpec([], tf.int32),
                 tf.TensorSpec([], tf.float32),
             ]
@@ -128,16 +127,17 @@ def _slide_step(model: ZooModel):
             grad = grad / (tf.sqrt(tf.reduce_mean(tf.square(grad))) + 1e-8)  # the "trick"
             return tf.clip_by_value(image + lr * grad, 0.0, 255.0), scores[0]
 
-        _SLIDE_STEPS[model.model] = step
-    return step
+        return step
+
+    return model_view.cached(("slide_step",), build)
 
 
 def slide_class_ascent(
-    model: ZooModel,
+    model: ZooModel | keras.Model,
     class_index: int | str = "flamingo",
     steps: int = 100,
     lr: float = 1.0,
-    size: int | tuple[int, int] = 224,
+    size: int | tuple[int, int] | None = None,
     start: str = "grey",
     seed: int = 0,
 ) -> SlideAscentResult:
@@ -145,35 +145,38 @@ def slide_class_ascent(
 
     Starts from ``start`` (see :func:`start_image`; default grey = the model's zero),
     keeps I a valid picture by clipping to [0, 255] and records the logit f_c and the
-    softmax probability at every step.  ``lr`` is in grey levels per step.
+    probability at every step.  ``lr`` is in grey levels per step.  ``size``: default the
+    model's input size (224 for a model that takes any size).
     """
-    if not isinstance(model, ZooModel):
-        raise TypeError("slide_class_ascent needs a zoo model: lh.load_model('efficientnet_lite0')")
-    index = model.class_index(class_index)
-    height, width = (size, size) if isinstance(size, int) else tuple(size)
+    model_view = view(model)
+    index = model_view.class_index(class_index)
+    height, width = model_view.target_size((224, 224), size)
     if int(steps) < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     step = _slide_step(model)
-    image = tf.constant(start_image(start, (height, width), seed)[None])
+    first = model_view.batch(start_image(start, (height, width), seed), size=(height, width))
+    image = tf.constant(first)
     c, rate = tf.constant(index, tf.int32), tf.constant(float(lr), tf.float32)
     scores = []
     for _ in range(int(steps)):
         image, s = step(image, c, rate)
         scores.append(s.numpy())
-    final = model.class_scores(image)[0]
+    final = model_view.run("scores", image.numpy())[0]
     scores = np.asarray([*scores, final], np.float64)  # f before each step, and at the end
-    if model.binary:  # binary zoo models score [-z, z]; P(class) = sigmoid(its score)
+    if model_view.binary:  # binary models score [-z, z]; P(class) = sigmoid(its score)
         probabilities = 1.0 / (1.0 + np.exp(-scores[:, index]))
     else:
         probabilities = _softmax(scores)[:, index]
     raw = image.numpy()[0]
+    if raw.shape[-1] == 1:
+        raw = np.repeat(raw, 3, axis=-1)
     return SlideAscentResult(
         image=np.clip(np.round(raw), 0, 255).astype(np.uint8),
         raw=raw,
         logits=scores[:, index].astype(np.float32),
         probabilities=probabilities.astype(np.float32),
         class_index=index,
-        class_name=model.class_names[index],
+        class_name=model_view.class_names[index],
         start=start,
     )
 
@@ -212,7 +215,7 @@ DEFAULT_PRESET = "Fourier + transforms"
 
 
 def visualize_class_preset(
-    model: ZooModel,
+    model: ZooModel | keras.Model,
     classes: int | str | Iterable[int | str],
     preset: str = DEFAULT_PRESET,
     steps: int = 256,
@@ -231,7 +234,7 @@ def visualize_class_preset(
 
 
 def compare_class_presets(
-    model: ZooModel,
+    model: ZooModel | keras.Model,
     class_index: int | str = "flamingo",
     presets: Sequence[str] | None = None,
     steps: int = 128,
@@ -323,7 +326,7 @@ def random_view(
 
 
 def _view_probabilities(
-    model: ZooModel,
+    model: ZooModel | keras.Model,
     images: np.ndarray | Sequence[np.ndarray],
     classes: Sequence[int | str],
     trials: int,
@@ -333,20 +336,21 @@ def _view_probabilities(
     degrees: float,
 ) -> tuple[np.ndarray, list[int]]:
     """(N * trials, C) probabilities of random views of each image, and the class indices."""
+    model_view = view(model)
     pictures = [np.asarray(im) for im in images]
-    indices = [model.class_index(c) for c in classes]
+    indices = [model_view.class_index(c) for c in classes]
     if len(pictures) != len(indices):
         raise ValueError(f"{len(pictures)} images but {len(indices)} classes: give one per image")
     if int(trials) < 1:
         raise ValueError(f"trials must be >= 1, got {trials}")
     rng = np.random.default_rng(seed)
     views = [random_view(im, rng, shift, scale, degrees) for im in pictures for _ in range(trials)]
-    probabilities = model.predict(views)  # in chunks of 8 images
+    probabilities = model_view.run("probabilities", model_view.batch(views))  # chunks of 8
     return probabilities, indices
 
 
 def transform_robustness(
-    model: ZooModel,
+    model: ZooModel | keras.Model,
     images: np.ndarray | Sequence[np.ndarray],
     classes: Sequence[int | str],
     trials: int = 8,
@@ -371,7 +375,7 @@ def transform_robustness(
 
 
 def view_probabilities(
-    model: ZooModel,
+    model: ZooModel | keras.Model,
     images: np.ndarray | Sequence[np.ndarray],
     classes: Sequence[int | str],
     trials: int = 8,

@@ -14,16 +14,18 @@ from typing import Any
 import keras
 import numpy as np
 
-from .zoo import ZooModel, get_keras_model, get_layer
+from .modelview import view
+from .zoo import ZooModel
 
 
 def _following_batchnorm(
-    model: ZooModel | keras.Model, layer: keras.layers.Layer
+    model: ZooModel | keras.Model, path: str
 ) -> keras.layers.BatchNormalization | None:
-    for candidate in get_keras_model(model).layers:
-        is_bn = isinstance(candidate, keras.layers.BatchNormalization)
-        if is_bn and candidate.input is layer.output:
-            return candidate
+    model_view = view(model)
+    for candidate in model_view.consumers(path):
+        layer = model_view.layer(candidate)
+        if isinstance(layer, keras.layers.BatchNormalization):
+            return layer
     return None
 
 
@@ -37,7 +39,9 @@ def layer_kernels(
     its scale ``gamma / sqrt(var + eps)`` (possibly negative), so the kernel shows what
     the convolution + normalization responds to.
     """
-    conv = get_layer(model, layer)
+    model_view = view(model)
+    path = model_view.layer_path(layer)
+    conv = model_view.layer(path)
     if isinstance(conv, keras.layers.DepthwiseConv2D):
         kernel = np.asarray(conv.kernel.numpy())  # (kh, kw, ch, multiplier)
         kh, kw, ch, mult = kernel.shape
@@ -45,18 +49,14 @@ def layer_kernels(
     elif isinstance(conv, keras.layers.Conv2D):
         kernel = np.asarray(conv.kernel.numpy())
     else:
-        convs = [
-            candidate.name
-            for candidate in get_keras_model(model).layers
-            if isinstance(candidate, keras.layers.Conv2D | keras.layers.DepthwiseConv2D)
-        ]
+        convs = model_view.conv_layers()
         raise ValueError(
             f"layer {layer!r} ({type(conv).__name__}) is not a convolution, so it has no "
             f"kernels. Convolutional layers of this model: {', '.join(convs[:8])}"
             + (", ..." if len(convs) > 8 else "")
         )
     if fold_batchnorm:
-        bn = _following_batchnorm(model, conv)
+        bn = _following_batchnorm(model, path)
         if bn is not None:
             scale = np.ones(kernel.shape[-1], np.float32)
             if bn.scale:

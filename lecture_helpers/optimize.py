@@ -24,12 +24,10 @@ layer), :func:`visualize_class` (class logits).  All return an :class:`Optimizat
 from __future__ import annotations
 
 import math
-import weakref
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
@@ -37,7 +35,10 @@ import numpy as np
 from ._quiet import tf
 from .folding import fold_batch_norm
 from .folding import is_current as folding_is_current
-from .zoo import ZooModel, get_keras_model, get_layer
+from .modelview import ModelView, UnknownNameError, clear_views, view
+
+if TYPE_CHECKING:
+    from .zoo import ZooModel
 
 SCORES = "<class scores>"  # the pseudo layer name of the class-score output
 
@@ -361,50 +362,78 @@ objectives = SimpleNamespace(
 )
 
 
-@dataclass
 class _ModelInfo:
-    """What objectives need to know about a model to check themselves."""
+    """What objectives need to know about a model to check themselves (from its view)."""
 
-    model: ZooModel | keras.Model
+    def __init__(self, model: ZooModel | keras.Model | ModelView) -> None:
+        self.view = view(model)
 
     def channels(self, layer_name: str) -> int:
-        layer = feature_layer(self.model, layer_name)
-        return int(layer.output.shape[-1])
+        path = _feature_path(self.view, layer_name)
+        return int(self.view.layer_output(path).shape[-1])
 
     def class_index(self, c: int | str) -> int:
-        if isinstance(self.model, ZooModel):
-            return self.model.class_index(c)
-        classes = int(get_keras_model(self.model).output.shape[-1])
-        if isinstance(c, str):
-            raise ValueError(
-                f"class name {c!r} needs a zoo model (lh.load_model(...)), which knows its "
-                "class names; with a plain keras.Model pass the class index"
-            )
-        if not 0 <= c < classes:
-            raise IndexError(f"class index {c} is out of range: the model has {classes} outputs")
-        return c
+        return _class_index(self.view, c)
+
+
+def _class_index(model_view: ModelView, c: Any) -> int:
+    """A class index or name → its index, checked against the model's classes.
+
+    IndexError out of range, TypeError for a wrong type, UnknownNameError (a KeyError and
+    a ValueError) for an unknown name.
+    """
+    try:
+        return model_view.class_index(c)
+    except UnknownNameError:
+        generic = tuple(f"class {i}" for i in range(model_view.num_classes))
+        if isinstance(c, str) and model_view.class_names == generic:
+            raise UnknownNameError(
+                f"class name {c!r} needs a zoo model (lh.load_model(...)) or a model whose "
+                "class names were given with lh.modelview.view(model).describe(class_names="
+                f"[...]); this model's {model_view.num_classes} classes are only named "
+                f"'class 0' to 'class {model_view.num_classes - 1}', so pass the class index"
+            ) from None
+        raise
+
+
+def _is_input_layer_name(keras_model: keras.Model, name: str) -> bool:
+    layers_ = getattr(keras_model, "_layers", None) or keras_model.layers
+    return any(isinstance(layer, keras.layers.InputLayer) and layer.name == name
+               for layer in layers_)
+
+
+def _feature_path(model_view: ModelView, layer_name: str) -> str:
+    """The path of ``layer_name`` (a name or ``base/layer``), checked to output feature maps.
+
+    An unknown name raises UnknownNameError (listing the valid names); a layer without
+    feature maps (or the input) raises ValueError.
+    """
+    try:
+        return model_view.feature_layer(layer_name)
+    except UnknownNameError:
+        if not (isinstance(layer_name, str)
+                and _is_input_layer_name(model_view.model, layer_name)):
+            raise
+        why, kind = "is the input", "InputLayer"
+    except ValueError:
+        path = model_view.layer_path(layer_name)
+        shape = tuple(model_view.layer_output(path).shape)
+        why = f"outputs shape {shape}, not feature maps (N, H, W, C)"
+        kind = type(model_view.layer(path)).__name__
+    examples = model_view.conv_layers()[:3]
+    raise ValueError(
+        f"layer {layer_name!r} ({kind}) {why}, so it has no filters to "
+        f"visualize. Pick a convolutional layer or one that follows it (e.g. "
+        f"{', '.join(examples)}); for class outputs use lh.visualize_class."
+    )
 
 
 def feature_layer(model: ZooModel | keras.Model, layer_name: str) -> keras.layers.Layer:
-    """The layer ``layer_name``, checked to output feature maps (N, H, W, C)."""
-    layer = get_layer(model, layer_name)  # unknown name: ValueError listing valid names
-    shape = tuple(layer.output.shape)
-    if isinstance(layer, keras.layers.InputLayer) or len(shape) != 4:
-        keras_model = get_keras_model(model)
-        examples = [
-            candidate.name
-            for candidate in keras_model.layers
-            if isinstance(candidate, keras.layers.Conv2D | keras.layers.DepthwiseConv2D)
-        ][:3]
-        why = "is the input" if isinstance(layer, keras.layers.InputLayer) else (
-            f"outputs shape {shape}, not feature maps (N, H, W, C)"
-        )
-        raise ValueError(
-            f"layer {layer_name!r} ({type(layer).__name__}) {why}, so it has no filters to "
-            f"visualize. Pick a convolutional layer or one that follows it (e.g. "
-            f"{', '.join(examples)}); for class outputs use lh.visualize_class."
-        )
-    return layer
+    """The layer ``layer_name`` (a name or ``base/layer`` path), checked to output feature
+    maps (N, H, W, C).  An unknown name raises ``UnknownNameError`` (a KeyError and a
+    ValueError listing the valid names); a layer without feature maps, ValueError."""
+    model_view = view(model)
+    return model_view.layer(_feature_path(model_view, layer_name))
 
 
 # ---------------------------------------------------------------------------
@@ -934,33 +963,32 @@ ADAM_EPSILON = 1e-8
 class _Engine:
     """One model + layers + configuration: the sub-model and its compiled step."""
 
-    def __init__(self, model: ZooModel | keras.Model, config: _Config, objective: Objective):
-        keras_model = get_keras_model(model)
+    def __init__(self, model_view: ModelView, config: _Config, objective: Objective):
+        # Objectives name layers as the user gave them ("conv", "base/conv"); the view
+        # resolves each to its tensor in the model's flat graph.
         outputs = []
         self.relu_bounds: dict[str, tuple[float, float]] = {}
         for name in config.layers:
             if name == SCORES:
-                outputs.append(
-                    model.score_output() if isinstance(model, ZooModel) else keras_model.output
-                )
+                outputs.append(model_view.scores)  # the logits: softmax/sigmoid removed
             else:
-                layer = get_layer(model, name)
+                path = model_view.layer_path(name)
+                layer = model_view.layer(path)
                 bounds = _relu_bounds(layer) if config.redirect_relu else None
                 if bounds is not None:  # read the pre-activation; the ReLU is applied below
                     self.relu_bounds[name] = bounds
-                    outputs.append(layer.input)
+                    outputs.append(model_view.layer_input(path))
                 else:
-                    outputs.append(layer.output)
+                    outputs.append(model_view.layer_output(path))
         # Batch norms are merged into the convolutions before them (same numbers, one op
         # instead of two, constant kernels, no batch-norm gradients): about 0.8x the time
         # per step.  The merged weights are a snapshot: see ``is_current``.
         self.submodel = fold_batch_norm(
-            keras.Model(keras_model.input, outputs, name="visualization_submodel")
+            model_view.probe_model(outputs, "visualization_submodel")
         )
         self.config = config
         self.objective = objective  # evaluates the structure; its numbers come in as params
-        input_shape = tuple(keras_model.input.shape[1:3])
-        self.fixed_input = None if None in input_shape else input_shape
+        self.fixed_input = model_view.fixed_size
         # The image parameterization, transforms and optimizer update: XLA-compiled and
         # shared by every engine with the same image settings (see _image_functions).
         self.prepare, self.update = _image_functions(config)
@@ -1069,28 +1097,65 @@ def _image_functions(config: _Config) -> tuple[Callable, Callable]:
     return _IMAGE_FUNCTIONS[key]
 
 
-_ENGINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-# Compiled steps kept per model; beyond this, the least recently used goes.  Each holds
-# its own copy of the merged constant kernels and its gradient graph (about 150 MB for
-# EfficientNet-Lite0), so an unbounded cache would grow with every configuration tried.
+# Compiled steps kept per model (in its view's store, so they go away with the model);
+# beyond this, the least recently used goes.  Each holds its own copy of the merged
+# constant kernels and its gradient graph (about 150 MB for EfficientNet-Lite0), so an
+# unbounded cache would grow with every configuration tried.
 ENGINES_PER_MODEL = 3
+_ENGINE_TAG = "optimize_engine"  # the tag of this module's keys in a view's store
 
 
 def clear_cache() -> None:
-    """Forget every compiled gradient-ascent step (each is rebuilt on its next use)."""
-    _ENGINES.clear()
+    """Forget every compiled gradient-ascent step (each is rebuilt on its next use).
+
+    The steps live in each model's view, next to the other helpers' compiled functions;
+    this empties every view's store (what ``lh.clear_caches`` does anyway).
+    """
+    clear_views()
 
 
-def _engine(model: ZooModel | keras.Model, config: _Config, objective: Objective) -> _Engine:
-    per_model = _ENGINES.setdefault(get_keras_model(model), OrderedDict())
-    if config in per_model and per_model[config].is_current():
-        per_model.move_to_end(config)
-        return per_model[config]
-    per_model.pop(config, None)
-    while len(per_model) >= ENGINES_PER_MODEL:  # forget the least recently used
-        per_model.popitem(last=False)
-    per_model[config] = engine = _Engine(model, config, objective)
+def _engine(model_view: ModelView, config: _Config, objective: Objective) -> _Engine:
+    key = (_ENGINE_TAG, config)
+
+    def build() -> _Engine:
+        return _Engine(model_view, config, objective)
+
+    engine = model_view.cached(key, build, limit=ENGINES_PER_MODEL)
+    if not engine.is_current():  # the model's weights changed since it was built
+        model_view.forget(key)
+        engine = model_view.cached(key, build, limit=ENGINES_PER_MODEL)
     return engine
+
+
+class _ModelEngines(Mapping):
+    """{config: engine} a model keeps, least recently used first (read-only, live)."""
+
+    def __init__(self, model_view: ModelView) -> None:
+        self._view = model_view
+
+    def _entries(self) -> dict:
+        store = self._view._cache  # read without touching the least-recently-used order
+        return {key[1]: store[key] for key in self._view.cache_keys()
+                if isinstance(key, tuple) and key[:1] == (_ENGINE_TAG,)}
+
+    def __getitem__(self, config: _Config) -> _Engine:
+        return self._entries()[config]
+
+    def __iter__(self) -> Iterator[_Config]:
+        return iter(self._entries())
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+
+class _EnginesByModel:
+    """``_ENGINES[model]``: the engines a model keeps, for inspection (tests, debugging)."""
+
+    def __getitem__(self, model: ZooModel | keras.Model) -> _ModelEngines:
+        return _ModelEngines(view(model))
+
+
+_ENGINES = _EnginesByModel()
 
 
 # ---------------------------------------------------------------------------
@@ -1263,7 +1328,7 @@ def maximize(
         normalize_gradient=bool(normalize_gradient),
         redirect_relu=bool(redirect_relu),
     )
-    engine = _engine(model, config, evaluator)
+    engine = _engine(info.view, config, evaluator)
 
     n = len(bound)
     rng = np.random.default_rng(seed)
@@ -1346,7 +1411,7 @@ def visualize_filters(
     filter's mean activation (``lh.objectives.channel``).  Lucid-like defaults: Fourier
     parameterization with colour decorrelation, standard transforms, Adam with lr 0.05.
     """
-    channels = int(feature_layer(model, layer).output.shape[-1])
+    channels = _ModelInfo(model).channels(layer)
     indices = _filter_list(filters, channels, layer)
     return maximize(
         model,
@@ -1382,7 +1447,9 @@ def visualize_class(
 
     ``classes``: an index, a name (``"flamingo"``) or a list of them; all are optimized
     together in one batch.  The objective is the unnormalized class score (the logit,
-    as Simonyan et al. do), not the softmax probability.
+    as Simonyan et al. do), not the softmax probability: for any Keras classifier a final
+    softmax or sigmoid is left out (see :mod:`lecture_helpers.modelview`), and a binary
+    (one-unit) model scores class 0 as -z and class 1 as z.
     """
     if isinstance(classes, str | int | np.integer):
         classes = [classes]
@@ -1391,11 +1458,7 @@ def visualize_class(
         raise ValueError("no classes given: pass an index, a name, or a list of them")
     info = _ModelInfo(model)
     indices = [info.class_index(c) for c in items]
-    names = (
-        [model.class_names[i] for i in indices]
-        if isinstance(model, ZooModel)
-        else [f"class {i}" for i in indices]
-    )
+    names = [info.view.class_names[i] for i in indices]
     return maximize(
         model,
         [class_logit(i) for i in indices],

@@ -13,17 +13,17 @@ computed with one backward pass.  Two refinements of the same idea:
   straight path from a baseline I' (default: a black image) to I and multiply by
   (I - I'); the attributions then sum to f_c(I) - f_c(I') ("completeness").
 
-Every zoo model takes float RGB in [0, 255] with its normalization inside the model, so
-these are gradients with respect to pixels.  The gradient function is compiled once per
-model (a cached ``tf.function`` with a shape-generic signature) and reused for every
-image, class, batch size and method.
+Every helper takes any Keras classifier whose input is float RGB in [0, 255] with its
+normalization inside the model (every zoo model is), so these are gradients with respect
+to pixels; the class score is the logit, found by the model's view (``modelview.py``).
+The gradient function is compiled once per model (a cached ``tf.function`` with a
+shape-generic signature) and reused for every image, class, batch size and method.
 """
 
 from __future__ import annotations
 
 import sys
 import types
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +32,8 @@ import keras
 import numpy as np
 
 from ._quiet import tf
-from .images import load_image, resize_image
+from .images import load_image
+from .modelview import clear_views, view
 from .zoo import ZooModel
 
 METHODS = ("vanilla", "smoothgrad", "integrated_gradients")
@@ -44,35 +45,31 @@ METHOD_TITLES = {
 INPUT_RANGE = (0.0, 255.0)  # every zoo model takes RGB in [0, 255]
 SIZE_MULTIPLE = 32  # flexible-size zoo models (efficientnet_lite0) want sides that are multiples
 
-# One compiled gradient function per Keras model, reused for every call.
-_GRADIENT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def clear_cache() -> None:
     """Forget every compiled gradient function (each is rebuilt on its next use)."""
-    _GRADIENT_FUNCTIONS.clear()
+    clear_views()
 
 
 # ---------------------------------------------------------------------------
 # The compiled core
 
 
-def gradient_function(model: ZooModel) -> tf.types.experimental.PolymorphicFunction:
+def gradient_function(model: ZooModel | keras.Model) -> tf.types.experimental.PolymorphicFunction:
     """The cached ``tf.function`` ``(images, class_index) -> (scores, gradients)``.
 
-    ``images`` is a float32 batch (N, H, W, 3) in [0, 255]; ``scores`` (N,) are the
-    unnormalized class scores f_c; ``gradients`` (N, H, W, 3) are df_c/dI.  Built once per
-    model; its input signature leaves batch size and (for flexible models) image size free,
-    so it is traced once and never retraced.
+    ``images`` is a float32 batch (N, H, W, C) in [0, 255]; ``scores`` (N,) are the
+    unnormalized class scores f_c (the logits, before any softmax or sigmoid);
+    ``gradients`` (N, H, W, C) are df_c/dI.  Built once per model; its input signature
+    leaves batch size and (for flexible models) image size free, so it is traced once.
     """
-    zoo = _require_zoo(model)
-    keras_model = zoo.model
-    fn = _GRADIENT_FUNCTIONS.get(keras_model)
-    if fn is None:
-        score_model = zoo.score_model
-        _, height, width, channels = keras_model.input_shape
+    model_view = view(model)
+
+    def build() -> tf.types.experimental.PolymorphicFunction:
+        score_model = model_view.score_model()
         signature = [
-            tf.TensorSpec([None, height, width, channels], tf.float32, name="images"),
+            tf.TensorSpec(tuple(model_view.input.shape), tf.float32, name="images"),
             tf.TensorSpec([], tf.int32, name="class_index"),
         ]
 
@@ -83,15 +80,15 @@ def gradient_function(model: ZooModel) -> tf.types.experimental.PolymorphicFunct
                 scores = tf.gather(score_model(images, training=False), class_index, axis=1)
             return scores, tape.gradient(scores, images)
 
-        fn = scores_and_gradients
-        _GRADIENT_FUNCTIONS[keras_model] = fn
-    return fn
+        return scores_and_gradients
+
+    return model_view.cached(("saliency_gradient",), build)
 
 
 def _batched_gradients(
-    model: ZooModel, images: np.ndarray, class_index: int, batch_size: int
+    model: ZooModel | keras.Model, images: np.ndarray, class_index: int, batch_size: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Scores (N,) and gradients (N, H, W, 3) for a float32 batch, ``batch_size`` at a time."""
+    """Scores (N,) and gradients (N, H, W, C) for a float32 batch, ``batch_size`` at a time."""
     fn = gradient_function(model)
     index = tf.constant(class_index, tf.int32)
     scores, grads = [], []
@@ -106,35 +103,64 @@ def _batched_gradients(
 # Inputs
 
 
-def _require_zoo(model: Any) -> ZooModel:
-    if isinstance(model, ZooModel):
-        return model
-    if isinstance(model, keras.Model):
-        raise TypeError(
-            "saliency needs a zoo model (it must know the class-score layer): use "
-            "lh.load_model('efficientnet_lite0'), not a bare keras.Model"
-        )
-    raise TypeError(f"expected a zoo model from lh.load_model(...), got {type(model).__name__}")
-
-
-def model_image_size(model: ZooModel, shape: tuple[int, int]) -> tuple[int, int] | None:
+def model_image_size(
+    model: ZooModel | keras.Model, shape: tuple[int, int]
+) -> tuple[int, int] | None:
     """The (height, width) the model needs for an image of ``shape``, or None if it fits.
 
-    A model with a fixed input size needs exactly that size; a flexible one (input
-    (None, None, 3), like efficientnet_lite0) takes any image whose sides are multiples
-    of 32, and otherwise gets its standard ``input_size``.
+    A model with a fixed input size needs exactly that size.  A flexible one (input
+    (None, None, C)) with a default size (a zoo model's ``input_size``, like
+    efficientnet_lite0) takes any image whose sides are multiples of 32, and otherwise
+    gets its default size; a flexible model without one takes any image as it is.
     """
-    _, fixed_h, fixed_w, _ = model.model.input_shape
+    model_view = view(model)
     height, width = shape
-    if fixed_h is not None and fixed_w is not None:
-        return None if (height, width) == (fixed_h, fixed_w) else (fixed_h, fixed_w)
+    if model_view.fixed_size is not None:
+        return None if (height, width) == model_view.fixed_size else model_view.fixed_size
+    if model_view.default_size is None:
+        return None
     if height % SIZE_MULTIPLE == 0 and width % SIZE_MULTIPLE == 0:
         return None
-    return tuple(model.input_size)
+    return tuple(model_view.default_size)
+
+
+def _fit(
+    model: ZooModel | keras.Model, image: Any, size: Any, verbose: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the image as uint8 RGB at a size the model takes, the float32 pixels it sees)."""
+    model_view = view(model)
+    if isinstance(image, np.ndarray) and image.ndim >= 2:
+        shape = image.shape[:2]
+    else:
+        image = load_image(image)
+        shape = image.shape[:2]
+    if size is not None:
+        target = (size, size) if isinstance(size, int) else tuple(size)
+        if model_image_size(model, target) is not None:
+            raise ValueError(
+                f"size {target} does not suit {model_view.name}: it needs "
+                f"{_size_rule(model)}. Pass such a size, or size=None."
+            )
+    else:
+        target = model_image_size(model, shape)
+        if target is not None and verbose:
+            print(
+                f"note: resized the {shape[0]}x{shape[1]} image to {target[0]}x{target[1]} "
+                f"for {model_view.name}, which needs {_size_rule(model)}; pass "
+                "size=(height, width) to choose another size."
+            )
+        target = tuple(shape) if target is None else target
+    x = model_view.batch(image, size=target)
+    if len(x) != 1:
+        raise ValueError(f"saliency explains one image at a time, got a batch of {len(x)}")
+    picture = np.clip(np.round(x[0]), 0, 255).astype(np.uint8)
+    if picture.shape[-1] == 1:
+        picture = np.repeat(picture, 3, axis=-1)
+    return picture, x[0]
 
 
 def fit_image(
-    model: ZooModel,
+    model: ZooModel | keras.Model,
     image: Any,
     size: int | tuple[int, int] | None = None,
     verbose: bool = True,
@@ -145,32 +171,13 @@ def fit_image(
     as it is stays untouched, and any other is resized to the model's input size, with a
     printed note (stdout) naming both sizes.
     """
-    picture = load_image(image)
-    if size is not None:
-        target = (size, size) if isinstance(size, int) else tuple(size)
-        if model_image_size(model, target) is not None:
-            raise ValueError(
-                f"size {target} does not suit {model.name}: it needs "
-                f"{_size_rule(model)}. Pass such a size, or size=None."
-            )
-        return resize_image(picture, target)
-    target = model_image_size(model, picture.shape[:2])
-    if target is None:
-        return picture
-    if verbose:
-        h, w = picture.shape[:2]
-        print(
-            f"note: resized the {h}x{w} image to {target[0]}x{target[1]} for "
-            f"{model.name}, which needs {_size_rule(model)}; pass size=(height, width) "
-            "to choose another size."
-        )
-    return resize_image(picture, target)
+    return _fit(model, image, size, verbose)[0]
 
 
-def _size_rule(model: ZooModel) -> str:
-    _, fixed_h, fixed_w, _ = model.model.input_shape
-    if fixed_h is not None and fixed_w is not None:
-        return f"{fixed_h}x{fixed_w} images"
+def _size_rule(model: ZooModel | keras.Model) -> str:
+    model_view = view(model)
+    if model_view.fixed_size is not None:
+        return f"{model_view.fixed_size[0]}x{model_view.fixed_size[1]} images"
     return f"sides that are multiples of {SIZE_MULTIPLE} px"
 
 
@@ -320,20 +327,18 @@ def saliency(
 
     Images the model cannot take as they are get resized, with a printed note.
     """
-    zoo = _require_zoo(model)
+    model_view = view(model)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    picture = fit_image(zoo, image, size=size, verbose=verbose)
-    x = picture.astype(np.float32)
+    picture, x = _fit(model, image, size, verbose)
     if class_index is None:
-        probabilities = zoo.probabilities(zoo.forward(x[None]))
-        index = int(np.argmax(probabilities[0]))
+        index = int(np.argmax(model_view.run("probabilities", x[None])[0]))
     else:
-        index = zoo.class_index(class_index)
+        index = model_view.class_index(class_index)
     _check_positive(batch_size=batch_size)
     details: dict = {}
     if method == "vanilla":
-        scores, grads = _batched_gradients(zoo, x[None], index, 1)
+        scores, grads = _batched_gradients(model, x[None], index, 1)
         attributions, score = grads[0], float(scores[0])
         saliency_map = np.abs(attributions).max(axis=-1)
     elif method == "smoothgrad":
@@ -346,7 +351,7 @@ def saliency(
         rng = np.random.default_rng(seed)
         noisy = x[None] + rng.normal(0.0, sigma, size=(samples, *x.shape)).astype(np.float32)
         batch = np.concatenate([x[None], noisy])  # row 0: the clean image, for its score
-        scores, grads = _batched_gradients(zoo, batch, index, batch_size)
+        scores, grads = _batched_gradients(model, batch, index, batch_size)
         noisy_grads = grads[1:].astype(np.float64)
         score = float(scores[0])
         if magnitude:
@@ -368,7 +373,7 @@ def saliency(
             x - reference
         )[None]
         batch = np.concatenate([path, x[None], reference[None]])
-        scores, grads = _batched_gradients(zoo, batch, index, batch_size)
+        scores, grads = _batched_gradients(model, batch, index, batch_size)
         average_gradient = np.tensordot(weights, grads[:steps].astype(np.float64), axes=(0, 0))
         attributions = ((x - reference) * average_gradient).astype(np.float32)
         score, baseline_score = float(scores[steps]), float(scores[steps + 1])
@@ -389,7 +394,7 @@ def saliency(
     return SaliencyMap(
         method=method,
         class_index=index,
-        class_name=zoo.class_names[index],
+        class_name=model_view.class_names[index],
         image=picture,
         attributions=np.asarray(attributions, np.float32),
         map=np.asarray(saliency_map, np.float32),
@@ -412,13 +417,10 @@ def compare_saliency(
     **options: Any,
 ) -> list[SaliencyMap]:
     """The same image and class through several methods (the image is fitted once)."""
-    zoo = _require_zoo(model)
-    picture = fit_image(zoo, image, size=options.pop("size", None),
-                        verbose=options.pop("verbose", True))
+    picture, x = _fit(model, image, options.pop("size", None), options.pop("verbose", True))
     if class_index is None:
-        probabilities = zoo.probabilities(zoo.model(picture[None].astype(np.float32)))
-        class_index = int(np.argmax(probabilities[0]))
-    return [saliency(zoo, picture, class_index, m, verbose=False, **options) for m in methods]
+        class_index = int(np.argmax(view(model).run("probabilities", x[None])[0]))
+    return [saliency(model, x, class_index, m, verbose=False, **options) for m in methods]
 
 
 # ---------------------------------------------------------------------------

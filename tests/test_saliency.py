@@ -183,9 +183,15 @@ def test_fixed_size_model(capsys):
     assert result.class_index == 0 and result.map.max() > 0
 
 
-def test_needs_a_zoo_model(model, coffee):
+def test_a_plain_keras_model_gives_the_zoo_models_map(model, coffee):
+    """The bare keras.Model of the zoo model: same logit, same map (one adapter for both)."""
+    zoo = lh.saliency(model, coffee, 967)
+    plain = lh.saliency(model.model, coffee, 967)
+    assert plain.class_index == 967 and plain.class_name == "espresso"
+    np.testing.assert_allclose(plain.map, zoo.map, rtol=1e-5, atol=1e-6)
+    assert plain.score == pytest.approx(zoo.score, rel=1e-5)
     with pytest.raises(TypeError, match="load_model"):
-        lh.saliency(model.model, coffee, 1)
+        lh.saliency("efficientnet_lite0", coffee, 1)
 
 
 def test_map_helpers():

@@ -175,7 +175,7 @@ def test_forward_and_class_scores_are_compiled_once_for_any_batch(effnet, catsdo
     expected = effnet.model(x, training=False).numpy()
     np.testing.assert_allclose(effnet.forward(x, batch_size=2), expected, atol=1e-5)
     np.testing.assert_allclose(effnet.forward(x[:1]), expected[:1], atol=1e-5)
-    assert effnet._compiled_forward.experimental_get_tracing_count() == 1
+    assert effnet.view.compiled("output").experimental_get_tracing_count() == 1
     # binary model: the scores are [-z, z] and P(dog) = sigmoid(z)
     pair = catsdogs.preprocess([lh.sample_image("cat"), lh.sample_image("dog")])
     scores = catsdogs.class_scores(pair)

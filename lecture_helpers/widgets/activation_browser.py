@@ -24,7 +24,8 @@ from ..activations import (
     grid_shape,
 )
 from ..images import load_image
-from ..zoo import ZooModel, get_keras_model
+from ..modelview import view
+from ..zoo import ZooModel
 from ._common import image_dict, png_bytes, uploaded_files
 
 HIGHLIGHT = np.array([228, 26, 28], dtype=np.uint8)  # red frame around the selected tile
@@ -101,7 +102,7 @@ class ActivationBrowser(widgets.VBox):
         cmap: str = "viridis",
         display_size: int = 512,
     ) -> None:
-        get_keras_model(model)  # clear TypeError for a non-model
+        view(model)  # a clear TypeError for a non-model, an error for an unsupported one
         self.activation_model = activation_model(model, layers)
         self.images = image_dict(images, STATISTICS_IMAGES)
         self.norm = norm

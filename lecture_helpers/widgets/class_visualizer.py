@@ -14,10 +14,12 @@ import html
 from typing import Any
 
 import ipywidgets as widgets
+import keras
 import numpy as np
 
 from ..class_neurons import CLASS_PRESETS, DEFAULT_PRESET, visualize_class_preset
 from ..classes import find_class, imagenet_class_names
+from ..modelview import view
 from ..optimize import OptimizationResult
 from ..zoo import ZooModel
 from ._common import png_bytes
@@ -25,32 +27,35 @@ from ._common import png_bytes
 SIZES = (128, 224)
 
 
-def class_choices(model: ZooModel, query: str, limit: int = 50) -> list[tuple[str, int]]:
+def class_choices(
+    model: ZooModel | keras.Model, query: str, limit: int = 50
+) -> list[tuple[str, int]]:
     """Dropdown options ``("name (index)", index)`` for the classes matching ``query``."""
     text = query.strip()
+    class_names = view(model).class_names
     if not text:
         return []
     if text.isdigit():
         index = int(text)
-        if index >= model.num_classes:
+        if index >= len(class_names):
             return []
-        return [(f"{model.class_names[index]} ({index})", index)]
-    names = None if tuple(model.class_names) == imagenet_class_names() else model.class_names
+        return [(f"{class_names[index]} ({index})", index)]
+    names = None if tuple(class_names) == imagenet_class_names() else class_names
     return [(f"{name} ({i})", i) for i, name in find_class(text, names)[:limit]]
 
 
 class ClassVisualizer(widgets.VBox):
     """Class-neuron visualization with controls: search, class, steps, preset, size, Run.
 
-    ``model``: a zoo model. Controls (set ``.value`` from code, or call ``run()``):
-    ``search`` (text), ``class_dropdown``, ``steps_slider``, ``preset_dropdown``,
+    ``model``: a zoo model or any Keras classifier. Controls (set ``.value`` from code, or
+    call ``run()``): ``search`` (text), ``class_dropdown``, ``steps_slider``, ``preset_dropdown``,
     ``size_dropdown``, ``run_button``; ``progress`` shows the steps done.
     ``options`` go to the engine (e.g. ``seed=1``).
     """
 
     def __init__(
         self,
-        model: ZooModel,
+        model: ZooModel | keras.Model,
         query: str = "flamingo",
         steps: int = 128,
         preset: str = DEFAULT_PRESET,
@@ -58,10 +63,7 @@ class ClassVisualizer(widgets.VBox):
         display_width: int = 560,
         **options: Any,
     ) -> None:
-        if not isinstance(model, ZooModel):
-            raise TypeError(
-                "ClassVisualizer needs a zoo model: lh.load_model('efficientnet_lite0')"
-            )
+        view(model)  # a clear TypeError for a non-model, an error for an unsupported one
         if preset not in CLASS_PRESETS:
             raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(CLASS_PRESETS)}")
         self.model = model
@@ -130,7 +132,7 @@ class ClassVisualizer(widgets.VBox):
         self.progress.max = steps
         self.progress.value = 0
         self.run_button.disabled = True
-        name = self.model.class_names[index]
+        name = view(self.model).class_names[index]
         self.status.value = html.escape(f"running {steps} steps for {name}")
 
         def advance(step: int, _values: np.ndarray) -> None:
@@ -148,9 +150,11 @@ class ClassVisualizer(widgets.VBox):
         self.picture = self.result.images[0]
         self.shown = self._figure()
         self.view.value = png_bytes(self.shown)
-        probability = float(self.model.predict(self.picture)[0, index])
+        model_view = view(self.model)
+        x = model_view.batch(self.picture)
+        probability = float(model_view.run("probabilities", x)[0, index])
         self.status.value = html.escape(
-            f"{self.model.class_names[index]} ({index}), preset {self.preset_dropdown.value!r}: "
+            f"{model_view.class_names[index]} ({index}), preset {self.preset_dropdown.value!r}: "
             f"logit {self.result.history[0, -1]:.1f} after {steps} steps; the model gives the "
             f"picture probability {probability:.2f}"
         )

@@ -17,13 +17,14 @@ import ipywidgets as widgets
 import keras
 import numpy as np
 
+from ..modelview import view
 from ..optimize import (
     OptimizationResult,
     feature_layer,
     regularizers,
     visualize_filters,
 )
-from ..zoo import ZooModel, get_keras_model
+from ..zoo import ZooModel
 
 SIZES = (64, 96, 128, 160, 224)
 
@@ -36,11 +37,10 @@ def explorable_layers(model: ZooModel | keras.Model) -> list[str]:
         keras.layers.ReLU,
         keras.layers.Activation,
     )
-    names = []
-    for layer in get_keras_model(model).layers:
-        if isinstance(layer, kinds) and len(layer.output.shape) == 4:
-            names.append(layer.name)
-    return names
+    model_view = view(model)
+    return [
+        path for path in model_view.spatial_layers() if isinstance(model_view.layer(path), kinds)
+    ]
 
 
 def _default_layer(names: list[str]) -> str:

@@ -27,7 +27,8 @@ from ..cam import (
     resolve_cam_layer,
 )
 from ..images import load_image
-from ..zoo import ZooModel, get_keras_model
+from ..modelview import view
+from ..zoo import ZooModel
 from ._common import TopClassMenu, image_dict, png_bytes, uploaded_files
 
 DEFAULT_IMAGES = ("cat_dog", "cat", "dog", "coffee")
@@ -37,11 +38,10 @@ def model_size_for(model: ZooModel | Any, image: np.ndarray) -> tuple[int, int]:
     """The input size for ``image``: the model's usual size, except for a wide (or tall)
     scene (aspect ratio >= 1.75) and a model that takes any multiple of 32 px: then the
     image's aspect ratio, short side at the usual size (the cat|dog scene → 224x448)."""
-    keras_model = get_keras_model(model)
-    fixed = tuple(keras_model.inputs[0].shape[1:3])
-    if None not in fixed:
-        return fixed
-    usual = tuple(model.input_size) if isinstance(model, ZooModel) else (224, 224)
+    model_view = view(model)
+    if model_view.fixed_size is not None:
+        return model_view.fixed_size
+    usual = model_view.default_size or (224, 224)
     height, width = image.shape[:2]
     if max(height, width) < 1.75 * min(height, width):
         return usual
@@ -73,7 +73,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         cmap: str = "jet",
         display_width: int = 448,
     ) -> None:
-        get_keras_model(model)  # clear TypeError for a non-model
+        view(model)  # a clear TypeError for a non-model, an error for an unsupported one
         self.model = model
         self.images = image_dict(images, DEFAULT_IMAGES)
         self.top_k = max(1, int(top_k))
@@ -153,11 +153,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
             x = self.model_input(name)
             self._probabilities[name] = np.asarray(probability_function(self.model)(x))[0]
         probs = self._probabilities[name]
-        names = (
-            self.model.class_names
-            if isinstance(self.model, ZooModel)
-            else [f"class {i}" for i in range(len(probs))]
-        )
+        names = view(self.model).class_names
         order = np.argsort(-probs, kind="stable")[: self.top_k]
         return [(int(i), names[i], float(probs[i])) for i in order]
 

@@ -12,8 +12,10 @@ import html
 from typing import Any
 
 import ipywidgets as widgets
+import keras
 import numpy as np
 
+from ..modelview import view
 from ..saliency import METHOD_TITLES, METHODS, SaliencyMap, fit_image, render_map, saliency
 from ..zoo import ZooModel
 from ._common import TopClassMenu, image_dict, png_bytes
@@ -31,26 +33,24 @@ def side_by_side(photo: np.ndarray, picture: np.ndarray, gap: int = GAP) -> np.n
 class SaliencyExplorer(TopClassMenu, widgets.VBox):
     """Explore image gradients: the photo, a class among its top-k, the method, the map.
 
-    ``model``: a zoo model (``lh.load_model(...)``). ``images``: dict name -> image, a list,
-    one image, or None for sample photos. Images the model cannot take as they are are
-    resized to its input size (the caption says so). Controls (set ``.value`` from code or
-    use them): ``image_dropdown``, ``class_dropdown``, ``method_dropdown``. ``options`` are
-    passed to :func:`~lecture_helpers.saliency.saliency` (e.g. ``samples=25``).
+    ``model``: a zoo model (``lh.load_model(...)``) or any Keras classifier. ``images``:
+    dict name -> image, a list, one image, or None for sample photos. Images the model
+    cannot take as they are are resized to its input size (the caption says so). Controls
+    (set ``.value`` from code or use them): ``image_dropdown``, ``class_dropdown``,
+    ``method_dropdown``. ``options`` are passed to
+    :func:`~lecture_helpers.saliency.saliency` (e.g. ``samples=25``).
     """
 
     def __init__(
         self,
-        model: ZooModel,
+        model: ZooModel | keras.Model,
         images: Any = None,
         top_k: int = 5,
         cmap: str = "inferno",
         display_width: int = 672,
         **options: Any,
     ) -> None:
-        if not isinstance(model, ZooModel):
-            raise TypeError(
-                "SaliencyExplorer needs a zoo model: lh.load_model('efficientnet_lite0')"
-            )
+        view(model)  # a clear TypeError for a non-model, an error for an unsupported one
         self.model = model
         self.images = image_dict(images, DEFAULT_IMAGES)
         self.top_k = max(1, int(top_k))
@@ -101,9 +101,9 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
         """(index, name, probability) of the photo's ``top_k`` classes, as the model sees it."""
         name = self.image_dropdown.value if name is None else name
         if name not in self._top:
-            x = self.model_image(name)[None].astype(np.float32)
-            probabilities = self.model.probabilities(self.model.forward(x))
-            self._top[name] = self.model.decode(probabilities, top=self.top_k)[0]
+            model_view = view(self.model)
+            x = model_view.batch(self.model_image(name), size=self.model_image(name).shape[:2])
+            self._top[name] = model_view.top_classes(x, top=self.top_k)[0]
         return self._top[name]
 
     def compute(self) -> SaliencyMap:
