@@ -426,3 +426,23 @@ def test_no_global_cache_keeps_a_model_alive():
     del model
     gc.collect()
     assert alive() is None
+
+
+def test_an_assignment_to_the_package_reaches_the_submodule_that_reads_it(monkeypatch):
+    """``optimize`` is a package of modules: ``opt.name = value`` (a monkeypatch, a notebook
+    check's change such as ``lh.optimize._COLOR_MIX = ...``) still changes what the code
+    reads, as when it was one module; undoing it restores the code's value too."""
+    from lecture_helpers.optimize import engine, param, render
+
+    colours, jit = param._COLOR_MIX, engine.JIT_COMPILE
+    images = tf.constant(np.random.default_rng(0).normal(size=(1, 4, 4, 3)), tf.float32)
+    before = param._decorrelated_to_rgb(images).numpy()
+    monkeypatch.setattr(opt, "_COLOR_MIX", colours.T.copy())
+    monkeypatch.setattr(opt, "JIT_COMPILE", not jit)
+    monkeypatch.setattr(opt, "GRADIENT_EPSILON", 0.5)
+    assert param._COLOR_MIX is opt._COLOR_MIX and engine.JIT_COMPILE is (not jit)
+    assert engine.GRADIENT_EPSILON == render.GRADIENT_EPSILON == 0.5
+    assert not np.allclose(param._decorrelated_to_rgb(images).numpy(), before)
+    monkeypatch.undo()
+    assert param._COLOR_MIX is colours and engine.JIT_COMPILE is jit
+    assert render.GRADIENT_EPSILON == opt.GRADIENT_EPSILON == 1e-8
