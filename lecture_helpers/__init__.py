@@ -27,7 +27,7 @@ from .zoo import (
 
 __version__ = "0.1.0"
 
-# Public names of the topic modules, imported on first use (``lh.grad_cam`` → cam.py).
+# Public names of the topic modules, imported on first use (``lh.grad_cam`` → cam/).
 # One entry per name: "name": "module".
 _LAZY_EXPORTS: dict[str, str] = {
     "widgets": "widgets",
