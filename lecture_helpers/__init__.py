@@ -7,6 +7,7 @@ from . import _quiet  # noqa: F401  (must come first: silences TensorFlow's impo
 from .assets import ASSETS, AssetError, asset_path, cache_dir
 from .claims import Claim, claim
 from .classes import class_index, find_class, imagenet_class_names
+from .errors import UnknownNameError, UnsafeModelFileError, UnsupportedModelError
 from .images import (
     SAMPLE_IMAGES,
     load_image,
@@ -31,6 +32,9 @@ __version__ = "0.1.0"
 # One entry per name: "name": "module".
 _LAZY_EXPORTS: dict[str, str] = {
     "widgets": "widgets",
+    "modelview": "modelview",
+    "view": "modelview",
+    "ModelView": "modelview",
     "saliency": "saliency",
     "SaliencyMap": "saliency",
     "compare_saliency": "saliency",
@@ -163,7 +167,10 @@ __all__ = [
     "AssetError",
     "Claim",
     "SAMPLE_IMAGES",
+    "UnknownNameError",
     "UnsafeCheckpointError",
+    "UnsafeModelFileError",
+    "UnsupportedModelError",
     "ZooModel",
     "asset_path",
     "cache_dir",

@@ -114,46 +114,48 @@ def clear_cache() -> None:
 
 
 def activation_model(
-    model: ZooModel | keras.Model, layers: str | Sequence[str] | None = None
+    model: ZooModel | keras.Model, layer: str | Sequence[str] | None = None
 ) -> ActivationModel:
-    """The (cached) model that returns the outputs of ``layers`` in one forward pass.
+    """The (cached) model that returns the outputs of ``layer`` in one forward pass.
 
-    ``layers=None`` means every feature-map layer (:func:`feature_map_layers`: the
-    convolution and pooling layers, in order). An unknown layer name raises an error that
-    lists the valid names. Built once per model and layer list.
+    ``layer``: a layer name or a list of them; None means every feature-map layer
+    (:func:`feature_map_layers`: the convolution and pooling layers, in order). An unknown
+    layer name raises an error that lists the valid names. Built once per model and layer
+    list.
     """
     if isinstance(model, ActivationModel):
         raise TypeError("this is already an activation model; pass the network it was built from")
-    names = _resolve_layers(model, layers)
+    names = _resolve_layers(model, layer)
     return view(model).cached(("activation_model", names), lambda: ActivationModel(model, names))
 
 
 def get_activations(
     model: ZooModel | keras.Model | ActivationModel,
-    images: Any,
-    layers: str | Sequence[str] | None = None,
+    image: Any,
+    layer: str | Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Outputs of ``layers`` for ``images``, from one forward pass: ``{name: (N, H, W, C)}``.
+    """Outputs of ``layer`` (a name or a list) for ``image`` (one image or a batch), from
+    one forward pass: ``{name: (N, H, W, C)}``.
 
-    ``model`` is a ZooModel, a keras.Model, or an :class:`ActivationModel`. ``images``
+    ``model`` is a ZooModel, a keras.Model, or an :class:`ActivationModel`. ``image``
     is one image or a list/batch in any form the model's view takes (paths, PIL images,
     uint8 arrays resized to the model's input size, or float arrays of pixel values in
-    [0, 255]).  The dict keeps the order of ``layers`` (default: network order).
+    [0, 255]).  The dict keeps the order of ``layer`` (default: network order).
     """
     if isinstance(model, ActivationModel):
-        result = model(images)
-        if layers is None:
+        result = model(image)
+        if layer is None:
             return result
-        wanted = [layers] if isinstance(layers, str) else list(layers)
+        wanted = [layer] if isinstance(layer, str) else list(layer)
         missing = [name for name in wanted if name not in result]
         if missing:
             raise UnknownNameError(
                 f"this activation model has no layer(s) {missing}. Valid layer names: "
                 f"{', '.join(model.layer_names)}. Build one with "
-                "lh.activation_model(model, layers=[...])."
+                "lh.activation_model(model, layer=[...])."
             )
         return {name: result[name] for name in wanted}
-    return activation_model(model, layers)(images)
+    return activation_model(model, layer)(image)
 
 
 # ---------------------------------------------------------------------------
@@ -202,7 +204,7 @@ def normalize_channels(feature_map: np.ndarray, norm: str = "minmax") -> np.ndar
         scale = np.abs(a).max(axis=(0, 1))
         spread = a.max(axis=(0, 1)) - a.min(axis=(0, 1))
     else:
-        raise ValueError(f"unknown norm {norm!r}; choose one of {', '.join(NORMS)}")
+        raise UnknownNameError(f"unknown norm {norm!r}; choose one of {', '.join(NORMS)}")
     magnitude = np.maximum(np.abs(a).max(axis=(0, 1)), 1.0)
     live = spread > 1e-6 * magnitude  # constant channels show blank
     safe_scale = np.where(live & (scale > 0), scale, 1.0)
@@ -407,20 +409,21 @@ def statistics_from_activations(
 
 def layer_statistics(
     model: ZooModel | keras.Model,
-    images: Any = None,
-    layers: str | Sequence[str] | None = None,
+    image: Any = None,
+    layer: str | Sequence[str] | None = None,
 ) -> list[LayerStatistics]:
-    """Size, channel count and sparsity of each layer over ``images`` (one forward pass).
+    """Size, channel count and sparsity of each layer over ``image`` (a batch or list of
+    images; one forward pass).
 
-    ``images`` defaults to the sample photos :data:`STATISTICS_IMAGES` (cat, coffee,
-    rocket, astronaut, kitten, dog), each preprocessed for the model. ``layers`` defaults
-    to every feature-map layer.
+    ``image`` defaults to the sample photos :data:`STATISTICS_IMAGES` (cat, coffee,
+    rocket, astronaut, kitten, dog), each preprocessed for the model (a dict of images
+    works too). ``layer`` defaults to every feature-map layer.
     """
-    if images is None:
-        images = [sample_image(name) for name in STATISTICS_IMAGES]
-    elif isinstance(images, Mapping):
-        images = list(images.values())
-    activations = get_activations(model, images, layers)
+    if image is None:
+        image = [sample_image(name) for name in STATISTICS_IMAGES]
+    elif isinstance(image, Mapping):
+        image = list(image.values())
+    activations = get_activations(model, image, layer)
     model_view = view(model)
     kinds = {name: type(model_view.layer(name)).__name__ for name in activations}
     return statistics_from_activations(activations, kinds)

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import UnknownNameError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -108,7 +110,7 @@ def _package_dir(package: str) -> Path | None:
 def asset_path(name: str) -> Path:
     """Return the verified local path of the asset called ``name``."""
     if name not in ASSETS:
-        raise KeyError(f"unknown asset {name!r}; known assets: {', '.join(sorted(ASSETS))}")
+        raise UnknownNameError(f"unknown asset {name!r}; known assets: {', '.join(sorted(ASSETS))}")
     asset = ASSETS[name]
     root = _package_dir(asset.package)
     if root is None or not (root / asset.relpath).is_file():

@@ -23,6 +23,7 @@ from PIL import Image, ImageFilter
 
 from . import cam
 from ._quiet import tf
+from .errors import UnknownNameError
 from .modelview import view
 from .zoo import ZooModel, get_keras_model
 
@@ -106,9 +107,9 @@ def blurred(image: np.ndarray, radius: float) -> np.ndarray:
 def deletion_insertion(
     model: ZooModel | keras.Model,
     image: Any,
-    heatmap: np.ndarray,
     class_index: Any = None,
     *,
+    heatmap: np.ndarray,
     size: tuple[int, int] | None = None,
     steps: int = 32,
     batch_size: int = 16,
@@ -164,7 +165,8 @@ def deletion_insertion(
 
 
 def plot_deletion_insertion(results: dict[str, CurveResult], axes: Sequence[Any] | None = None):
-    """Two panels (deletion, insertion) with one curve per method and its AUC in the legend."""
+    """Two panels (deletion, insertion) with one curve per method and its AUC in the legend;
+    returns the Figure (drawn on ``axes`` if given)."""
     import matplotlib.pyplot as plt
 
     if axes is None:
@@ -188,7 +190,7 @@ def plot_deletion_insertion(results: dict[str, CurveResult], axes: Sequence[Any]
         ax.set_xlim(0, 1)
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=8, title="method (AUC)", title_fontsize=8)
-    return axes
+    return axes[0].figure
 
 
 # ---------------------------------------------------------------------------
@@ -330,10 +332,10 @@ def cascading_randomization(
     model: ZooModel | keras.Model,
     image: Any,
     class_index: Any = None,
+    layer: str | None = None,
+    *,
     stages: Sequence[str] | None = None,
     methods: Sequence[str] = ("Grad-CAM", "Guided backprop"),
-    *,
-    layer: str | None = None,
     size: tuple[int, int] | None = None,
     seed: int = 0,
     map_fn: Callable[..., np.ndarray] | None = None,
@@ -344,11 +346,12 @@ def cascading_randomization(
     correlation).  The class stays fixed (``class_index``; None = the trained model's top
     class).  ``stages``: layer names or name prefixes (``"block7"``); default: the
     model's last four layers with weights, top first (:func:`default_stages`).
-    ``methods``: names from ``lh.CAM_METHODS``."""
+    ``methods``: names from ``lh.CAM_METHODS``; ``map_fn(model, image, class_index, layer,
+    method=...)`` replaces :func:`lh.compute_heatmap <lecture_helpers.cam.compute_heatmap>`."""
     compute = map_fn or cam.compute_heatmap
     for method in methods:
         if method not in cam.CAM_METHODS and map_fn is None:
-            raise ValueError(
+            raise UnknownNameError(
                 f"unknown method {method!r}; choose from: {', '.join(cam.CAM_METHODS)}"
             )
     x = cam.image_batch(model, image, size)
@@ -361,14 +364,14 @@ def cascading_randomization(
     work_keras = get_keras_model(work)
     try:
         maps: dict[str, list[np.ndarray]] = {
-            m: [compute(model, x, m, cls, layer)[0]] for m in methods
+            m: [compute(model, x, cls, layer, method=m)[0]] for m in methods
         }
         names = ["original"]
         for i, stage in enumerate(stages):
             randomize_layers(work, [stage], seed=seed + i)
             names.append(stage)
             for m in methods:
-                maps[m].append(compute(work, x, m, cls, layer)[0])
+                maps[m].append(compute(work, x, cls, layer, method=m)[0])
     finally:
         cam.forget_model(work_keras)  # the copy's compiled functions go with it
     correlations = {

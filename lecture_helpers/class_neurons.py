@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image
 
 from ._quiet import tf
+from .errors import UnknownNameError
 from .images import resize_image
 from .modelview import clear_views, view
 from .optimize import OptimizationResult, regularizers, transforms, visualize_class
@@ -101,7 +102,7 @@ def start_image(start: str, size: tuple[int, int], seed: int = 0) -> np.ndarray:
         rng = np.random.default_rng(seed)
         noise = 127.0 + 8.0 * rng.standard_normal((height, width, 3))
         return np.clip(noise, 0, 255).astype(np.float32)
-    raise ValueError(f"unknown start {start!r}; use one of {', '.join(STARTS)}")
+    raise UnknownNameError(f"unknown start {start!r}; use one of {', '.join(STARTS)}")
 
 
 def _slide_step(model: ZooModel | keras.Model):
@@ -216,8 +217,9 @@ DEFAULT_PRESET = "Fourier + transforms"
 
 def visualize_class_preset(
     model: ZooModel | keras.Model,
-    classes: int | str | Iterable[int | str],
+    class_index: int | str | Iterable[int | str],
     preset: str = DEFAULT_PRESET,
+    *,
     steps: int = 256,
     size: int = 224,
     seed: int = 0,
@@ -226,10 +228,12 @@ def visualize_class_preset(
 ) -> OptimizationResult:
     """``lh.visualize_class`` with a named regularization preset (see ``CLASS_PRESETS``)."""
     if preset not in CLASS_PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(CLASS_PRESETS)}")
+        raise UnknownNameError(
+            f"unknown preset {preset!r}; choose one of {', '.join(CLASS_PRESETS)}"
+        )
     settings = {**CLASS_PRESETS[preset], **options}
     return visualize_class(
-        model, classes, steps=steps, size=size, seed=seed, progress=progress, **settings
+        model, class_index, steps=steps, size=size, seed=seed, progress=progress, **settings
     )
 
 
@@ -237,6 +241,7 @@ def compare_class_presets(
     model: ZooModel | keras.Model,
     class_index: int | str = "flamingo",
     presets: Sequence[str] | None = None,
+    *,
     steps: int = 128,
     size: int = 224,
     seed: int = 0,
@@ -327,8 +332,8 @@ def random_view(
 
 def _view_probabilities(
     model: ZooModel | keras.Model,
-    images: np.ndarray | Sequence[np.ndarray],
-    classes: Sequence[int | str],
+    image: np.ndarray | Sequence[np.ndarray],
+    class_index: Sequence[int | str],
     trials: int,
     seed: int,
     shift: float,
@@ -337,7 +342,8 @@ def _view_probabilities(
 ) -> tuple[np.ndarray, list[int]]:
     """(N * trials, C) probabilities of random views of each image, and the class indices."""
     model_view = view(model)
-    pictures = [np.asarray(im) for im in images]
+    pictures = [np.asarray(im) for im in image]
+    classes = [class_index] if isinstance(class_index, str | int | np.integer) else class_index
     indices = [model_view.class_index(c) for c in classes]
     if len(pictures) != len(indices):
         raise ValueError(f"{len(pictures)} images but {len(indices)} classes: give one per image")
@@ -351,8 +357,9 @@ def _view_probabilities(
 
 def transform_robustness(
     model: ZooModel | keras.Model,
-    images: np.ndarray | Sequence[np.ndarray],
-    classes: Sequence[int | str],
+    image: np.ndarray | Sequence[np.ndarray],
+    class_index: Sequence[int | str],
+    *,
     trials: int = 8,
     top: int = 5,
     seed: int = 0,
@@ -362,12 +369,14 @@ def transform_robustness(
 ) -> np.ndarray:
     """(N, trials) booleans: is image k's class in the model's top-``top`` for each random view?
 
+    ``image``: N pictures (a batch or a list); ``class_index``: one class per picture.
+
     Each view shifts by up to ``shift`` px, zooms by a factor in ``scale`` and rotates by
     up to ``degrees`` (see :func:`random_view`); views are classified at the model's
     input size, in batches.
     """
     probabilities, indices = _view_probabilities(
-        model, images, classes, trials, seed, shift, scale, degrees
+        model, image, class_index, trials, seed, shift, scale, degrees
     )
     ranks = np.argsort(-probabilities, axis=1, kind="stable")[:, : max(1, int(top))]
     hits = np.array([indices[i // trials] in ranks[i] for i in range(len(ranks))])
@@ -376,8 +385,9 @@ def transform_robustness(
 
 def view_probabilities(
     model: ZooModel | keras.Model,
-    images: np.ndarray | Sequence[np.ndarray],
-    classes: Sequence[int | str],
+    image: np.ndarray | Sequence[np.ndarray],
+    class_index: Sequence[int | str],
+    *,
     trials: int = 8,
     seed: int = 0,
     shift: float = 16.0,
@@ -386,7 +396,7 @@ def view_probabilities(
 ) -> np.ndarray:
     """(N, trials): the probability of image k's class in each random view (as above)."""
     probabilities, indices = _view_probabilities(
-        model, images, classes, trials, seed, shift, scale, degrees
+        model, image, class_index, trials, seed, shift, scale, degrees
     )
     rows = np.repeat(np.asarray(indices), trials)
     return probabilities[np.arange(len(rows)), rows].reshape(len(indices), trials)

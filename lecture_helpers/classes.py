@@ -7,6 +7,7 @@ import functools
 import json
 
 from .assets import asset_path
+from .errors import UnknownNameError
 
 
 @functools.cache
@@ -43,8 +44,8 @@ def find_class(query: str, class_names: tuple[str, ...] | None = None) -> list[t
 def class_index(name_or_index: int | str, class_names: tuple[str, ...] | None = None) -> int:
     """Resolve a class given by index or by (exact or unique partial) name.
 
-    Unknown names raise ``KeyError`` with the closest suggestions; out-of-range indices
-    raise ``IndexError``.
+    Unknown names raise ``UnknownNameError`` (a KeyError) with the closest suggestions;
+    out-of-range indices raise ``IndexError``.
     """
     names = imagenet_class_names() if class_names is None else tuple(class_names)
     if isinstance(name_or_index, bool):
@@ -70,12 +71,12 @@ def class_index(name_or_index: int | str, class_names: tuple[str, ...] | None = 
         return matches[0][0]
     if len(matches) > 1:
         listed = ", ".join(f"{i}: {n}" for i, n in matches[:10])
-        raise KeyError(
+        raise UnknownNameError(
             f"class name {name_or_index!r} is ambiguous; candidates: {listed}. "
             "Pass the index or a longer name."
         )
     close = difflib.get_close_matches(wanted, [n.lower() for n in names], n=5, cutoff=0.5)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    raise KeyError(
+    raise UnknownNameError(
         f"unknown class name {name_or_index!r}.{hint} Use lh.find_class('...') to search."
     )

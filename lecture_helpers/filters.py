@@ -161,7 +161,7 @@ def most_similar_pairs(
 
 
 def plot_similarity(similarity: np.ndarray, title: str = "", ax: Any = None):
-    """Heatmap of a cosine-similarity matrix (blue -1 … red +1); returns the axes."""
+    """Heatmap of a cosine-similarity matrix (blue -1 … red +1); returns the Figure."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -172,7 +172,7 @@ def plot_similarity(similarity: np.ndarray, title: str = "", ax: Any = None):
     ax.set_ylabel("filter")
     ax.set_title(title or f"cosine similarity of {len(similarity)} filters")
     ax.figure.tight_layout()
-    return ax
+    return ax.figure
 
 
 def plot_similar_pairs(

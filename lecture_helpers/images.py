@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .errors import UnknownNameError
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 # The sample photos in data/ (written by scripts/make_sample_images.py).
@@ -193,7 +195,9 @@ def sample_image_dir() -> Path:
 def sample_image(name: str, size: int | tuple[int, int] | None = None) -> np.ndarray:
     """Load one of the sample photos by name (see ``lh.SAMPLE_IMAGES`` and data/README.md)."""
     if name not in SAMPLE_IMAGES:
-        raise KeyError(f"unknown sample image {name!r}; choose one of {sorted(SAMPLE_IMAGES)}")
+        raise UnknownNameError(
+            f"unknown sample image {name!r}; choose one of {sorted(SAMPLE_IMAGES)}"
+        )
     return load_image(sample_image_dir() / SAMPLE_IMAGES[name], size)
 
 
@@ -222,5 +226,5 @@ def prepare_image_for_display(x: Any, norm: str = "max") -> np.ndarray:
         std = array.std()
         out = (array - array.mean()) / std * 0.15 + 0.5 if std > 0 else np.zeros_like(array)
     else:
-        raise ValueError(f"unknown norm {norm!r}; choose 'max', 'minmax' or 'std'")
+        raise UnknownNameError(f"unknown norm {norm!r}; choose 'max', 'minmax' or 'std'")
     return (np.clip(out, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)

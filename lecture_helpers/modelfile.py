@@ -16,16 +16,14 @@ from typing import Any
 
 import keras
 
+from .errors import UnsafeModelFileError
+
 __all__ = ["UnsafeModelFileError", "load_safely", "read_config"]
 
 # Layer classes that hold Python code (Keras 3's Lambda; Keras 2's op wrappers).
 _CODE_CLASSES = {"Lambda", "TFOpLambda", "SlicingOpLambda"}
 # Modules whose registered classes are trusted (Keras itself, and this package's own).
 _TRUSTED_MODULES = ("keras", "tf_keras", "tensorflow", "lecture_helpers")
-
-
-class UnsafeModelFileError(ValueError):
-    """A model file that carries code (refused before anything in it runs)."""
 
 
 def read_config(path: Path) -> dict:

@@ -38,6 +38,7 @@ import numpy as np
 from ._quiet import tf
 from .classes import class_index as _class_index
 from .classes import imagenet_class_names
+from .errors import UnknownNameError, UnsupportedModelError
 from .images import load_image, resize_image
 
 __all__ = [
@@ -53,20 +54,6 @@ __all__ = [
 _VIEW_ATTRIBUTE = "_lecture_helpers_view"
 # Compiled functions and sub-models one model keeps (least recently used go first).
 CACHE_LIMIT = 24
-
-
-class UnknownNameError(KeyError, ValueError):
-    """A layer, class or model name that does not exist (the message lists valid ones).
-
-    Both a ``KeyError`` (a failed lookup) and a ``ValueError`` (a bad argument value).
-    """
-
-    def __str__(self) -> str:  # KeyError would print the message in quotes
-        return str(self.args[0]) if self.args else ""
-
-
-class UnsupportedModelError(ValueError):
-    """A model the helpers cannot explain: the message says what is supported."""
 
 
 # ---------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import keras
 import numpy as np
 
 from ._quiet import tf
+from .errors import UnknownNameError
 from .images import load_image
 from .modelview import clear_views, view
 from .zoo import ZooModel
@@ -190,7 +191,7 @@ def _baseline_array(baseline: Any, image: np.ndarray) -> np.ndarray:
             return np.full(image.shape, np.mean(INPUT_RANGE), np.float32)
         if baseline == "white":
             return np.full(image.shape, INPUT_RANGE[1], np.float32)
-        raise ValueError(
+        raise UnknownNameError(
             f"unknown baseline {baseline!r}; use 'black' (default, zeros), 'grey', 'white', "
             "a number in [0, 255], or an image array of the image's shape"
         )
@@ -279,7 +280,9 @@ def mass_fraction(saliency_map: np.ndarray, region: str | np.ndarray) -> float:
             "bottom": (slice(height - height // 2, height), slice(None)),
         }
         if region not in halves:
-            raise ValueError(f"unknown region {region!r}; use {sorted(halves)} or a bool mask")
+            raise UnknownNameError(
+                f"unknown region {region!r}; use {sorted(halves)} or a bool mask"
+            )
         mask[halves[region]] = True
     else:
         mask = np.asarray(region, dtype=bool)
@@ -329,7 +332,7 @@ def saliency(
     """
     model_view = view(model)
     if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+        raise UnknownNameError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     picture, x = _fit(model, image, size, verbose)
     if class_index is None:
         index = int(np.argmax(model_view.run("probabilities", x[None])[0]))

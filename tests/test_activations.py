@@ -133,10 +133,10 @@ def test_activations_equal_a_plain_submodel(small, kitten):
 
 def test_activation_model_input_and_subset(small, kitten):
     am = lh.activation_model(small)
-    acts = lh.get_activations(am, [kitten, lh.sample_image("dog")], layers=["conv2d_3"])
+    acts = lh.get_activations(am, [kitten, lh.sample_image("dog")], layer=["conv2d_3"])
     assert list(acts) == ["conv2d_3"] and acts["conv2d_3"].shape == (2, 15, 15, 128)
     with pytest.raises(ValueError, match="conv2d_0"):
-        lh.get_activations(lh.activation_model(small, "conv2d_3"), kitten, layers=["conv2d_0"])
+        lh.get_activations(lh.activation_model(small, "conv2d_3"), kitten, layer=["conv2d_0"])
 
 
 def test_zoo_model_images_are_preprocessed_like_predict(cats, kitten):

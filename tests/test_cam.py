@@ -369,10 +369,10 @@ def test_overlay_and_upsample(cat):
 def test_compute_heatmap_dispatch(tiny):
     image = np.random.default_rng(4).integers(0, 256, (8, 8, 3), dtype=np.uint8)
     for method in lh.CAM_METHODS:
-        heatmap = lh.compute_heatmap(tiny, image, method, 0)
+        heatmap = lh.compute_heatmap(tiny, image, 0, method=method)
         assert heatmap.ndim == 2 and 0 <= heatmap.min() and heatmap.max() <= 1, method
     with pytest.raises(ValueError, match="unknown method"):
-        lh.compute_heatmap(tiny, image, "LIME", 0)
+        lh.compute_heatmap(tiny, image, 0, method="LIME")
 
 
 # ---------------------------------------------------------------------------
@@ -389,8 +389,10 @@ def test_spearman_correlation():
 def test_deletion_insertion_rewards_the_right_order(effnet, scene, scene_classes):
     cat_class, _ = scene_classes
     heatmap = lh.grad_cam(effnet, scene, cat_class, size=SCENE_SIZE)
-    good = lh.deletion_insertion(effnet, scene, heatmap, cat_class, size=SCENE_SIZE, steps=8)
-    bad = lh.deletion_insertion(effnet, scene, 1.0 - heatmap, cat_class, size=SCENE_SIZE, steps=8)
+    good = lh.deletion_insertion(effnet, scene, cat_class, heatmap=heatmap, size=SCENE_SIZE,
+                                 steps=8)
+    bad = lh.deletion_insertion(effnet, scene, cat_class, heatmap=1.0 - heatmap, size=SCENE_SIZE,
+                                steps=8)
     assert good.fractions.shape == good.deletion.shape == good.insertion.shape == (9,)
     assert good.fractions[0] == 0.0 and good.fractions[-1] == 1.0
     p = float(effnet.model(effnet.preprocess(scene, size=SCENE_SIZE))[0, cat_class])

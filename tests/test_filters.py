@@ -99,14 +99,14 @@ def test_plots_draw(model):
     assert len([ax for ax in fig.axes if ax.images]) == 32
     fig2 = lh.plot_similar_pairs(model, "stem_conv", k=3)
     assert len([ax for ax in fig2.axes if ax.images]) == 6
-    ax = lh.plot_similarity(lh.kernel_similarity(model, "stem_conv"))
-    assert ax.images[0].get_array().shape == (32, 32)
+    fig3 = lh.plot_similarity(lh.kernel_similarity(model, "stem_conv"))
+    assert fig3.axes[0].images[0].get_array().shape == (32, 32)
     plt.close("all")
 
 
 def test_filter_explorer_runs_and_shows_a_new_picture_when_controls_change(model):
     explorer = lh.widgets.FilterExplorer(
-        model, layer="block3a_expand_activation", filter_index=1, steps=8, size=64
+        model, layer="block3a_expand_activation", channel=1, steps=8, size=64
     )
     assert explorer.image.value == b""
     first = explorer.run()
@@ -132,7 +132,7 @@ def test_filter_explorer_runs_and_shows_a_new_picture_when_controls_change(model
 
 
 def test_filter_explorer_limits_the_filter_index_to_the_layer(model):
-    explorer = lh.widgets.FilterExplorer(model, layer="stem_activation", filter_index=5)
+    explorer = lh.widgets.FilterExplorer(model, layer="stem_activation", channel=5)
     assert explorer.filter_input.max == 31
     explorer.layer_dropdown.value = "block5a_expand_activation"
     assert explorer.filter_input.max == 479

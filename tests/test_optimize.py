@@ -315,7 +315,7 @@ def test_result_selection_and_plots(model):
     fig = lh.plot_results({"a": result, "b": picked})
     assert sum(1 for ax in fig.axes if ax.images) == 5
     assert len(result.plot().axes) == 3
-    assert len(result.plot_history().lines) == 3
+    assert len(result.plot_history().axes[0].lines) == 3
     fig = lh.plot_ascent({"x": [1, 2, 3]}, image=np.zeros((8, 8, 3)), image_title="t")
     assert len(fig.axes) == 2
     plt.close("all")

@@ -40,6 +40,7 @@ import numpy as np
 # ``name as name``: names outside ``__all__`` (as before the split) that the widgets,
 # attribution_metrics, tests and benchmarks reach as ``cam.name``.
 from .._package import forward_assignments
+from ..errors import UnknownNameError
 from ..zoo import ZooModel
 from .base import CamEngine as CamEngine
 from .base import batch_and_classes as batch_and_classes
@@ -126,16 +127,18 @@ CAM_METHODS: dict[str, Callable[..., np.ndarray]] = {
 def compute_heatmap(
     model: ZooModel | keras.Model,
     image: Any,
-    method: str = "Grad-CAM",
     class_index: Any = None,
     layer: str | None = None,
     *,
+    method: str = "Grad-CAM",
     size: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """Any method of :data:`CAM_METHODS` as a [0, 1] heatmap (pixel methods: max |grad|
     over colour channels).  Guided backprop and occlusion ignore ``layer``."""
     if method not in CAM_METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of: {', '.join(CAM_METHODS)}")
+        raise UnknownNameError(
+            f"unknown method {method!r}; choose one of: {', '.join(CAM_METHODS)}"
+        )
     return CAM_METHODS[method](model, image, class_index, layer, size=size)
 
 

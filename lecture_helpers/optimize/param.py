@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._quiet import tf
+from ..errors import UnknownNameError
 
 # Lucid's colour decorrelation: the square root of ImageNet's colour covariance.
 COLOR_CORRELATION_SVD_SQRT = np.asarray(
@@ -134,7 +135,7 @@ def _parameterization(param: str | PixelParam | FourierParam) -> PixelParam | Fo
     if isinstance(param, PixelParam | FourierParam):
         return param
     if param not in PARAMETERIZATIONS:
-        raise ValueError(
+        raise UnknownNameError(
             f"unknown parameterization {param!r}; use one of {sorted(PARAMETERIZATIONS)}"
         )
     return PARAMETERIZATIONS[param]()

@@ -16,7 +16,8 @@ import numpy as np
 
 from .._quiet import tf
 from .engine import GRADIENT_EPSILON, _Config, _engine
-from .objectives import Objective, _check_index, _ModelInfo, _PerImage, channel, class_logit
+from .objectives import Objective, _check_index, _ModelInfo, _PerImage, class_logit
+from .objectives import channel as channel_objective
 from .param import FourierParam, PixelParam, _parameterization
 from .regularizers import Blur, _regularizers
 from .results import OptimizationResult
@@ -160,14 +161,14 @@ def maximize(
     )
 
 
-def _filter_list(filters: int | Iterable[int] | None, channels: int, layer: str) -> list[int]:
-    if filters is None:
-        filters = range(min(10, channels))
-    if isinstance(filters, int | np.integer):
-        filters = [filters]
-    out = [_check_index(f, "filter index") for f in filters]
+def _filter_list(channel: int | Iterable[int] | None, channels: int, layer: str) -> list[int]:
+    if channel is None:
+        channel = range(min(10, channels))
+    if isinstance(channel, int | np.integer):
+        channel = [channel]
+    out = [_check_index(f, "filter index") for f in channel]
     if not out:
-        raise ValueError("no filters given: pass an index or a list, e.g. filters=range(10)")
+        raise ValueError("no filters given: pass an index or a list, e.g. channel=range(10)")
     bad = [f for f in out if f >= channels]
     if bad:
         raise IndexError(
@@ -180,7 +181,8 @@ def _filter_list(filters: int | Iterable[int] | None, channels: int, layer: str)
 def visualize_filters(
     model: ZooModel | keras.Model,
     layer: str,
-    filters: int | Iterable[int] | None = None,
+    channel: int | Iterable[int] | None = None,
+    *,
     steps: int = 256,
     size: int | tuple[int, int] = 128,
     seed: int = 0,
@@ -193,15 +195,16 @@ def visualize_filters(
 ) -> OptimizationResult:
     """What maximally activates each filter? One picture per filter of ``layer``, in one batch.
 
-    ``filters``: an index or a list (default: the first 10).  The objective is each
-    filter's mean activation (``lh.objectives.channel``).  Lucid-like defaults: Fourier
+    ``channel``: a filter's index (filter k makes channel k of the layer's output) or a
+    list of them (default: the first 10).  The objective is each filter's mean
+    activation (``lh.objectives.channel``).  Lucid-like defaults: Fourier
     parameterization with colour decorrelation, standard transforms, Adam with lr 0.05.
     """
     channels = _ModelInfo(model).channels(layer)
-    indices = _filter_list(filters, channels, layer)
+    indices = _filter_list(channel, channels, layer)
     return maximize(
         model,
-        [channel(layer, f) for f in indices],
+        [channel_objective(layer, f) for f in indices],
         steps=steps,
         size=size,
         seed=seed,
@@ -218,7 +221,8 @@ def visualize_filters(
 
 def visualize_class(
     model: ZooModel | keras.Model,
-    classes: int | str | Iterable[int | str],
+    class_index: int | str | Iterable[int | str],
+    *,
     steps: int = 256,
     size: int | tuple[int, int] = 224,
     seed: int = 0,
@@ -231,12 +235,13 @@ def visualize_class(
 ) -> OptimizationResult:
     """What maximally activates a class? One picture per class, maximizing its logit.
 
-    ``classes``: an index, a name (``"flamingo"``) or a list of them; all are optimized
+    ``class_index``: an index, a name (``"flamingo"``) or a list of them; all are optimized
     together in one batch.  The objective is the unnormalized class score (the logit,
     as Simonyan et al. do), not the softmax probability: for any Keras classifier a final
     softmax or sigmoid is left out (see :mod:`lecture_helpers.modelview`), and a binary
     (one-unit) model scores class 0 as -z and class 1 as z.
     """
+    classes = class_index
     if isinstance(classes, str | int | np.integer):
         classes = [classes]
     items = list(classes)

@@ -71,7 +71,7 @@ class OptimizationResult:
         return fig
 
     def plot_history(self, ax=None, labels: Sequence[str] | None = None, title: str = ""):
-        """The objective per step, one line per picture; returns the axes."""
+        """The objective per step, one line per picture; returns the Figure."""
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -86,7 +86,7 @@ class OptimizationResult:
         if len(self.history) <= 12:
             ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.figure.tight_layout()
-        return ax
+        return ax.figure
 
 
 def plot_results(

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..class_neurons import CLASS_PRESETS, DEFAULT_PRESET, visualize_class_preset
 from ..classes import find_class, imagenet_class_names
+from ..errors import UnknownNameError
 from ..modelview import view
 from ..optimize import OptimizationResult
 from ..zoo import ZooModel
@@ -65,7 +66,9 @@ class ClassVisualizer(widgets.VBox):
     ) -> None:
         view(model)  # a clear TypeError for a non-model, an error for an unsupported one
         if preset not in CLASS_PRESETS:
-            raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(CLASS_PRESETS)}")
+            raise UnknownNameError(
+                f"unknown preset {preset!r}; choose one of {', '.join(CLASS_PRESETS)}"
+            )
         self.model = model
         self.options = options
         self.result: OptimizationResult | None = None

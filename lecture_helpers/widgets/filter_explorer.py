@@ -57,7 +57,8 @@ class FilterExplorer(widgets.VBox):
         self,
         model: ZooModel | keras.Model,
         layer: str | None = None,
-        filter_index: int = 0,
+        channel: int = 0,
+        *,
         steps: int = 128,
         lr: float = 0.05,
         size: int = 128,
@@ -86,7 +87,7 @@ class FilterExplorer(widgets.VBox):
         self.filter_input = widgets.BoundedIntText(
             value=0, min=0, max=self._channels(layer) - 1, description="filter", style=style
         )
-        self.filter_input.value = int(filter_index)
+        self.filter_input.value = int(channel)
         self.steps_slider = widgets.IntSlider(
             value=int(steps), min=8, max=512, step=8, description="steps", style=style
         )
@@ -136,7 +137,9 @@ class FilterExplorer(widgets.VBox):
 
     # -- pieces ----------------------------------------------------------------------
     def _channels(self, layer: str) -> int:
-        return int(feature_layer(self.model, layer).output.shape[-1])
+        feature_layer(self.model, layer)  # a clear error for a layer without filters
+        model_view = view(self.model)
+        return int(model_view.layer_output(layer).shape[-1])
 
     def _on_layer(self, change: dict[str, Any]) -> None:
         channels = self._channels(change["new"])

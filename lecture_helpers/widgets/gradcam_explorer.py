@@ -26,6 +26,7 @@ from ..cam import (
     probability_function,
     resolve_cam_layer,
 )
+from ..errors import UnknownNameError
 from ..images import load_image
 from ..modelview import view
 from ..zoo import ZooModel
@@ -87,7 +88,9 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         method_names = list(methods) if methods is not None else list(CAM_METHODS)
         unknown = [m for m in method_names if m not in CAM_METHODS]
         if unknown:
-            raise ValueError(f"unknown methods {unknown}; choose from: {', '.join(CAM_METHODS)}")
+            raise UnknownNameError(
+                f"unknown methods {unknown}; choose from: {', '.join(CAM_METHODS)}"
+            )
         self._heatmaps: dict[tuple, np.ndarray] = {}
         self._inputs: dict[str, np.ndarray] = {}
         self._probabilities: dict[str, np.ndarray] = {}
@@ -169,9 +172,9 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
             self._heatmaps[key] = compute_heatmap(
                 self.model,
                 self.model_input(),
-                self.method_dropdown.value,
                 int(self.class_dropdown.value),
                 self.layer_dropdown.value,
+                method=self.method_dropdown.value,
             )[0]
             self.computations += 1
         return self._heatmaps[key]
