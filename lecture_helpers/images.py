@@ -25,6 +25,33 @@ SAMPLE_IMAGES = {
 }
 
 
+def float_pixels(array: np.ndarray, what: str = "image") -> np.ndarray:
+    """A float image as float32 pixel values, checked against the one convention for floats.
+
+    Floats are pixel values in [0, 255], exactly what every model here takes; they are
+    never rescaled.  Values outside [0, 255], NaN, and a float image whose values all lie
+    in (0, 1] (it would show nearly black: it is almost surely a [0, 1] image) raise a
+    ``ValueError`` that names the fix.
+    """
+    pixels = np.asarray(array, dtype=np.float32)
+    if not np.all(np.isfinite(pixels)):
+        raise ValueError(f"{what} contains NaN or infinite values")
+    lo, hi = (float(pixels.min()), float(pixels.max())) if pixels.size else (0.0, 0.0)
+    if lo < 0.0 or hi > 255.0:
+        raise ValueError(
+            f"{what} is a float array with values in [{lo:.3g}, {hi:.3g}]; float images hold "
+            "pixel values in [0, 255]. Use lh.prepare_image_for_display(x) to rescale "
+            "arbitrary values."
+        )
+    if 0.0 < hi <= 1.0:
+        raise ValueError(
+            f"{what} is a float array with values in [{lo:.3g}, {hi:.3g}]: float images hold "
+            "pixel values in [0, 255], so this one would be nearly black. If it is in [0, 1], "
+            "pass image * 255 (or a uint8 image)."
+        )
+    return pixels
+
+
 def _to_uint8_rgb(array: np.ndarray, what: str) -> np.ndarray:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"{what} must be a numpy array, got {type(array).__name__}")
@@ -43,19 +70,11 @@ def _to_uint8_rgb(array: np.ndarray, what: str) -> np.ndarray:
     if array.dtype == np.uint8:
         out = array
     elif np.issubdtype(array.dtype, np.floating):
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{what} contains NaN or infinite values")
-        lo, hi = float(array.min()), float(array.max())
-        if lo < 0.0 or hi > 255.0:
-            raise ValueError(
-                f"{what} is a float array with values in [{lo:.3g}, {hi:.3g}]; expected [0, 1] "
-                "or [0, 255]. Use lh.prepare_image_for_display(x) to rescale arbitrary values."
-            )
-        scale = 255.0 if hi <= 1.0 else 1.0
-        out = np.clip(np.round(array * scale), 0, 255).astype(np.uint8)
+        out = np.clip(np.round(float_pixels(array, what)), 0, 255).astype(np.uint8)
     else:
         raise TypeError(
-            f"{what} has dtype {array.dtype}; expected uint8 (0-255) or float (0-1 or 0-255)"
+            f"{what} has dtype {array.dtype}; expected uint8 (0-255) or float (pixel values "
+            "in 0-255)"
         )
     if out.shape[-1] == 1:
         out = np.repeat(out, 3, axis=-1)
@@ -107,7 +126,8 @@ def load_image(source: Any, size: int | tuple[int, int] | None = None) -> np.nda
     """Load an image as uint8 RGB (H, W, 3).
 
     ``source`` is a path, an http(s) URL (needs internet), a PIL image, raw bytes or an
-    array (HxW, HxWx1, HxWx3 or HxWx4; uint8, or float in [0, 1] / [0, 255]).
+    array (HxW, HxWx1, HxWx3 or HxWx4; uint8, or float pixel values in [0, 255], see
+    :func:`float_pixels`).
     ``size`` resizes: an int for a square, or ``(height, width)``.
     """
     if isinstance(source, np.ndarray):

@@ -39,7 +39,7 @@ from ._quiet import tf
 from .classes import class_index as _class_index
 from .classes import imagenet_class_names
 from .errors import UnknownNameError, UnsupportedModelError
-from .images import load_image, resize_image
+from .images import float_pixels, load_image, resize_image
 
 __all__ = [
     "ModelView",
@@ -758,22 +758,7 @@ def _float_pixels(item: np.ndarray, index: int) -> np.ndarray:
             "a batch is N x H x W x C and an image H x W x C, with C in 1, 3 or 4 "
             "(channels last)"
         )
-    pixels = item.astype(np.float32)
-    if not np.all(np.isfinite(pixels)):
-        raise ValueError(f"image {index} contains NaN or infinite values")
-    lo, hi = float(pixels.min()), float(pixels.max())
-    if lo < 0.0 or hi > 255.0:
-        raise ValueError(
-            f"image {index} is a float array with values in [{lo:.3g}, {hi:.3g}]; float "
-            "images hold pixel values in [0, 255]. Use lh.prepare_image_for_display(x) to "
-            "rescale arbitrary values."
-        )
-    if 0.0 < hi <= 1.0:
-        raise ValueError(
-            f"image {index} is a float array with values in [{lo:.3g}, {hi:.3g}]: float "
-            "images hold pixel values in [0, 255], so this one would be nearly black. If it "
-            "is in [0, 1], pass image * 255 (or a uint8 image)."
-        )
+    pixels = float_pixels(item, f"image {index}")
     return pixels[..., :3] if pixels.shape[-1] == 4 else pixels
 
 

@@ -28,7 +28,7 @@ def test_load_image_from_path_pil_and_array(tmp_path):
     assert from_path.shape == (10, 12, 3) and from_path[0, 0, 0] == 200
     gray = Image.fromarray(np.full((5, 6), 77, np.uint8))
     assert lh.load_image(gray).shape == (5, 6, 3)
-    assert (lh.load_image(np.full((4, 4), 0.5)) == 128).all()
+    assert (lh.load_image(np.full((4, 4), 127.6)) == 128).all()  # floats are pixel values
     assert lh.load_image(np.zeros((4, 4, 1), np.uint8)).shape == (4, 4, 3)
 
 
@@ -59,7 +59,8 @@ def test_file_that_is_not_an_image(tmp_path):
         (np.zeros((5,), np.uint8), ValueError, "shape"),
         (np.zeros((4, 4, 2), np.uint8), ValueError, "channels"),
         (np.zeros((4, 4, 3), np.complex64), TypeError, "dtype"),
-        (np.full((4, 4, 3), 300.0), ValueError, r"\[0, 1\] or \[0, 255\]"),
+        (np.full((4, 4, 3), 300.0), ValueError, r"pixel values in \[0, 255\]"),
+        (np.full((4, 4, 3), 0.5), ValueError, r"\[0, 1\].*image \* 255"),
         (np.full((4, 4, 3), np.nan), ValueError, "NaN"),
     ],
 )
