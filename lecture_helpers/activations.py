@@ -56,7 +56,11 @@ def _resolve_layers(
     if not names:
         raise ValueError("layers is empty; pass layer names, or None for every feature map layer")
     model_view = view(model)
-    paths = tuple(model_view.layer_path(name) for name in names)  # unknown: lists valid names
+    model_view.last_conv_layer()  # a model without convolutions: says what is supported
+    paths = tuple(  # unknown: lists the valid names; no spatial dimensions: says so
+        model_view.feature_layer(name, "it has no channels to show as pictures")
+        for name in names
+    )
     if len(set(paths)) != len(paths):
         raise ValueError(f"layers contains duplicates: {names}")
     return paths

@@ -434,8 +434,17 @@ class ModelView:
         return [p for p, (_, inp, _) in self._record.items() if inp is out]
 
     def spatial_layers(self) -> list[str]:
-        """Paths of the layers whose output is a feature map (N, H, W, C), in order."""
-        return [p for p, (_, _, out) in self._record.items() if len(out.shape) == 4]
+        """Paths of the layers whose output is a feature map (N, H, W, C), in order, from
+        the first convolution on: preprocessing before it (Rescaling, Normalization, a
+        grayscale conversion) holds pixels, not features.  Empty if the model has no
+        convolution."""
+        convs = set(self.conv_layers())
+        paths, seen_conv = [], False
+        for path, (_, _, out) in self._record.items():
+            seen_conv = seen_conv or path in convs
+            if seen_conv and len(out.shape) == 4:
+                paths.append(path)
+        return paths
 
     def feature_layer(self, name: str, purpose: str = "it has no channels to show") -> str:
         """The path of a layer checked to output feature maps (N, H, W, C).

@@ -38,7 +38,7 @@ def _functional_softmax() -> UserModel:
     x = layers.Conv2D(8, 3, activation="relu", name="conv_a")(x)
     x = layers.MaxPooling2D()(x)
     x = layers.Conv2D(16, 3, activation="relu", name="conv_b")(x)
-    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
     outputs = layers.Dense(5, activation="softmax", name="head")(x)
     return UserModel(keras.Model(inputs, outputs, name="functional_softmax"), (64, 64),
                      "conv_b", 5)
@@ -355,12 +355,22 @@ def test_grad_cam_picks_the_square_of_the_class_asked_for(squares_model):
 
 def test_bad_models_and_layers_get_errors_naming_what_is_supported(photo):
     image = keras.Input((32, 32, 3))
-    dense_only = keras.Model(image, layers.Dense(2, activation="softmax")(layers.Flatten()(image)))
-    for helper in (lh.grad_cam, lh.get_activations):
+    flat = layers.Flatten()(layers.Rescaling(1 / 255.0, name="rescale")(image))  # 4-D pixels
+    mlp = keras.Model(image, layers.Dense(2, activation="softmax")(flat))
+    for helper in (lh.grad_cam, lh.get_activations, lh.feature_map_layers, lh.layer_statistics,
+                   lh.widgets.ActivationBrowser, lh.widgets.GradCAMExplorer):
         with pytest.raises(lh.UnsupportedModelError, match="not a convolutional network"):
-            helper(dense_only, photo)
+            helper(mlp, photo) if helper is not lh.feature_map_layers else helper(mlp)
+    with pytest.raises(lh.UnsupportedModelError, match="not a convolutional network"):
+        lh.widgets.FilterExplorer(mlp)
+    user = _functional_softmax().model
     with pytest.raises(ValueError, match="not a 4-D feature map"):
-        lh.grad_cam(_functional_softmax().model, photo, 0, "head")
+        lh.grad_cam(user, photo, 0, "head")
+    for layer in ("head", "gap"):
+        with pytest.raises(ValueError, match=f"'{layer}' outputs shape .* not a 4-D feature map"):
+            lh.get_activations(user, photo, layer)
+    with pytest.raises(ValueError, match="not a 4-D feature map"):
+        lh.widgets.ActivationBrowser(user, photo, layers=["head"])
     with pytest.raises(ValueError, match="no filters to visualize"):
         lh.visualize_filters(_functional_softmax().model, "head", 0, steps=1, progress=False)
     a, b = keras.Input((32, 32, 3)), keras.Input((32, 32, 3))

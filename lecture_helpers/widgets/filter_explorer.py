@@ -69,9 +69,8 @@ class FilterExplorer(widgets.VBox):
         self.seed = seed
         self.result: OptimizationResult | None = None
         self.picture: np.ndarray = np.zeros((1, 1, 3), np.uint8)
+        view(model).last_conv_layer()  # a model without convolutions: says what is supported
         names = explorable_layers(model)
-        if not names:
-            raise ValueError("this model has no convolutional layers to explore")
         layer = layer or _default_layer(names)
         feature_layer(model, layer)  # a clear error for a bad name
         if layer not in names:
