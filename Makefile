@@ -10,7 +10,7 @@ PYTEST_NB := --nbcheck --nbval-current-env --nbval-sanitize-with notebooks/sanit
 # by instruction set, as it does between machines. AVX2 where the CPU has AVX-512, else SSE41.
 ISA ?= $(shell grep -qs avx512 /proc/cpuinfo && echo AVX2 || echo SSE41)
 
-.PHONY: setup lab test test-isa unit notebooks bench lint slides clean
+.PHONY: setup lab test test-isa unit notebooks bench lint slides web-assets clean
 
 setup: $(STAMP)
 	@$(BIN)/python -m lecture_helpers.prepare
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 lab: setup
 	$(BIN)/jupyter lab notebooks/
 
-test: setup
+test: setup web-assets
 	$(BIN)/python -m pytest tests notebooks $(PYTEST_NB)
 
 # The notebooks and the teaching claims again, on another CPU code path (CI runs it after `test`).
@@ -34,7 +34,7 @@ test-isa: setup
 	ONEDNN_MAX_CPU_ISA=$(ISA) $(BIN)/python -m pytest notebooks $(PYTEST_NB)
 	ONEDNN_MAX_CPU_ISA=$(ISA) $(BIN)/python -m pytest tests/test_claims.py -m "not slow"
 
-unit: setup
+unit: setup web-assets
 	$(BIN)/python -m pytest tests
 
 notebooks: setup
@@ -46,10 +46,23 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check conftest.py lecture_helpers tests benchmarks scripts
 
-# One reveal.js deck per notebook, from the committed outputs, into build/slides/.
+# One reveal.js deck per notebook, from the committed outputs, into build/slides/. Slides are
+# 1280x800 and scroll when taller (a widget under its code cell); scrolling calls jQuery, taken
+# from npm (unpkg) like reveal.js. The saved widgets are drawn by html-manager 1.0.15 (1.x
+# renders ipywidgets 8's state), the version tests/test_deck_widgets.py checks offline.
+SLIDES_OPTIONS := --SlidesExporter.reveal_width=1280 --SlidesExporter.reveal_height=800 \
+	--SlidesExporter.reveal_scroll=True --SlidesExporter.html_manager_semver_range=1.0.15 \
+	--SlidesExporter.jquery_url=https://unpkg.com/jquery@2.2.4/dist/jquery.min.js
+
 slides: setup
-	$(BIN)/jupyter nbconvert --to slides --output-dir build/slides notebooks/[0-9][0-9]_*.ipynb
-	@echo "open build/slides/<notebook>.slides.html in a browser (reveal.js loads from its CDN)"
+	$(BIN)/jupyter nbconvert --to slides $(SLIDES_OPTIONS) --output-dir build/slides \
+	  notebooks/[0-9][0-9]_*.ipynb
+	@echo "open build/slides/<notebook>.slides.html in a browser (its JavaScript loads from CDNs)"
+
+# The CDN files a deck loads, from pinned npm tarballs (sha256-checked), into build/web-assets/:
+# tests/test_deck_widgets.py serves them to the decks it opens offline. Needs the npm registry once.
+web-assets: $(STAMP)
+	$(BIN)/python scripts/web_assets.py
 
 clean:
 	rm -rf build .pytest_cache

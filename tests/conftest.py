@@ -74,6 +74,14 @@ def catsdogs():
     return lh.load_model("cats_vs_dogs_small")
 
 
+@pytest.fixture(scope="session")
+def slide_decks(tmp_path_factory):
+    """The decks `make slides` writes (its options), built once per session into a tmp folder."""
+    from tests.decks import build_decks
+
+    return build_decks(tmp_path_factory.mktemp("slides"))
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _free_helper_caches_after_each_module():
     """Free the compiled functions a test module made once it ends (keeps peak memory low)."""
