@@ -300,6 +300,15 @@ def _grid_cmap(cmap: str):
     return matplotlib.colormaps[cmap].with_extremes(under="white")
 
 
+SCALE_LABEL = "activation, each channel\nscaled to its own range"
+
+
+def _colorbar(fig: Any, image: Any, axes: Any, label: str = SCALE_LABEL) -> None:
+    bar = fig.colorbar(image, ax=axes, fraction=0.03, pad=0.01, ticks=[0, 0.5, 1])
+    bar.ax.set_yticklabels(["min", "", "max"])
+    bar.set_label(label, fontsize=10)
+
+
 def plot_channel_grid(
     activation: Any,
     layer_name: str = "activation",
@@ -308,35 +317,114 @@ def plot_channel_grid(
     padding: int | None = None,
     channels: int | slice | Sequence[int] | None = None,
     cmap: str = "viridis",
-    width: float = 12.0,
+    width: float = 11.0,
     ax: Any = None,
 ):
     """One figure: every channel of one layer as tiles, titled with name, shape and count.
 
     Tile borders are white (``padding=None``: about 3 % of the tile size, so they survive
-    scaling); dead channels are the colormap's lowest colour. Returns the matplotlib Figure.
+    scaling); dead channels are the colormap's lowest colour. A colorbar gives the scale
+    (each channel stretched to its own min–max). Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
 
+    from .figures import mark_grid
+
+    feature_map = _as_feature_map(activation)
     if padding is None:
-        padding = max(1, round(0.03 * max(_as_feature_map(activation).shape[:2])))
+        padding = max(1, round(0.03 * max(feature_map.shape[:2])))
     grid = channel_grid(activation, cols, norm, padding, pad_value=-1.0, channels=channels)
+    tile = feature_map.shape[0] + padding
+    rows = round(grid.shape[0] / tile)
+    columns = round(grid.shape[1] / (feature_map.shape[1] + padding))
     if ax is None:
-        height = max(1.0, width * grid.shape[0] / grid.shape[1])
-        fig, ax = plt.subplots(figsize=(width, height + 0.4))
+        height = max(1.6, 0.9 * width * grid.shape[0] / grid.shape[1])
+        fig, ax = plt.subplots(figsize=(width, height + 0.5), layout="constrained")
     else:
         fig = ax.figure
-    ax.imshow(grid, cmap=_grid_cmap(cmap), vmin=0.0, vmax=1.0, interpolation="antialiased")
+    image = ax.imshow(grid, cmap=_grid_cmap(cmap), vmin=0.0, vmax=1.0, interpolation="antialiased")
+    mark_grid(ax, rows, columns)
     title = describe_layer(layer_name, activation)
     if channels is not None:
-        index = np.arange(_as_feature_map(activation).shape[-1])
+        index = np.arange(feature_map.shape[-1])
         shown = np.atleast_1d(index[:channels] if isinstance(channels, int) else index[channels])
         if shown.size < index.size:
             first = isinstance(channels, int) or np.array_equal(shown, index[: shown.size])
             title += f" ({'first ' if first else ''}{shown.size} shown)"
     ax.set_title(title)
     ax.set_axis_off()
-    fig.tight_layout()
+    _colorbar(fig, image, ax)
+    return fig
+
+
+def strongest_channels(activation: Any, count: int) -> np.ndarray:
+    """The ``count`` channels with the largest mean activation, strongest first.
+
+    Channels that are constant over the map (all zero, or saturated everywhere) show no
+    picture, so they come last."""
+    values = _as_feature_map(activation).reshape(-1, np.shape(activation)[-1])
+    means, varies = values.mean(axis=0), values.max(axis=0) > values.min(axis=0)
+    return np.lexsort((-means, ~varies))[:count]
+
+
+def plot_layers(
+    activations: Mapping[str, np.ndarray],
+    layer: str | Sequence[str] | None = None,
+    *,
+    channels: int = 8,
+    image_index: int = 0,
+    cmap: str = "viridis",
+    width: float = 11.0,
+    title: str = "",
+):
+    """Layer by layer in one figure: one row per layer, its ``channels`` strongest channels.
+
+    Each tile is one channel (stretched to its own min–max, as in :func:`channel_grid`), labelled
+    with its index; the strongest channels (largest mean activation on this image) are the
+    ones worth a look. Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from .figures import mark_grid
+
+    names = [layer] if isinstance(layer, str) else list(activations if layer is None else layer)
+    unknown = [name for name in names if name not in activations]
+    if unknown:
+        raise UnknownNameError(
+            f"no activations for layer(s) {unknown}; these were computed: {list(activations)}"
+        )
+    if not isinstance(channels, int) or channels < 1:
+        raise ValueError(f"channels must be a positive number of channels, got {channels!r}")
+    tile_in = (width - 1.2) / channels
+    fig, axes = plt.subplots(
+        len(names), 1, figsize=(width, len(names) * (tile_in + 0.55) + (0.4 if title else 0.1)),
+        squeeze=False, layout="constrained",
+    )
+    image = None
+    for ax, name in zip(axes[:, 0], names, strict=True):
+        array = np.asarray(activations[name])
+        activation = array[image_index] if array.ndim == 4 else array
+        feature_map = _as_feature_map(activation)
+        chosen = strongest_channels(feature_map, channels)
+        padding = max(1, round(0.04 * max(feature_map.shape[:2])))
+        grid = channel_grid(feature_map, len(chosen), "minmax", padding, pad_value=-1.0,
+                            channels=chosen)
+        image = ax.imshow(grid, cmap=_grid_cmap(cmap), vmin=0.0, vmax=1.0,
+                          interpolation="antialiased")
+        mark_grid(ax, 1, len(chosen))
+        step = grid.shape[1] / len(chosen)
+        ax.set_xticks((np.arange(len(chosen)) + 0.5) * step - padding / 2)
+        ax.set_xticklabels([f"#{k}" for k in chosen])
+        ax.set_yticks([])
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        silent = int((feature_map.reshape(-1, feature_map.shape[-1]).max(axis=0) <= 0).sum())
+        ax.set_title(f"{describe_layer(name, activation)} ({silent} all zero here): "
+                     f"the {len(chosen)} strongest that vary", loc="left")
+    _colorbar(fig, image, axes[:, 0])
+    if title:
+        fig.suptitle(title)
     return fig
 
 
@@ -354,6 +442,37 @@ def plot_activations(
         activation = array[image_index] if array.ndim == 4 else array
         figures.append(plot_channel_grid(activation, name, cols=cols, norm=norm, **options))
     return figures
+
+
+def photo_resemblance(
+    model: ZooModel | keras.Model,
+    image: Any,
+    layer: str | Sequence[str] | None = None,
+) -> dict[str, float]:
+    """How much each layer's channels still look like the photo: ``{layer: resemblance}``.
+
+    For every channel that is not constant, the absolute Pearson correlation between the
+    channel and the photo's brightness (averaged down to the channel's resolution); the
+    layer's value is the median over its channels. About 0.5 or more: the channels are
+    pictures of the photo (edges, brightness); near 0.1: abstract triggers.
+    """
+    batch = view(model).batch(image)[:1]
+    brightness = batch[0].mean(axis=-1, keepdims=True)
+    resemblance = {}
+    for name, activation in get_activations(model, batch, layer).items():
+        feature_map = _as_feature_map(activation[0])
+        height, width, channels = feature_map.shape
+        photo = tf.image.resize(brightness, (height, width), method="area").numpy().ravel()
+        values = feature_map.reshape(-1, channels).astype(np.float64)
+        spread = values.std(axis=0)
+        live = values[:, spread > 0]
+        if live.shape[1] == 0 or photo.std() == 0:
+            resemblance[name] = 0.0
+            continue
+        live = (live - live.mean(axis=0)) / live.std(axis=0)
+        photo = (photo - photo.mean()) / photo.std()
+        resemblance[name] = float(np.median(np.abs(photo @ live) / photo.size))
+    return resemblance
 
 
 # ---------------------------------------------------------------------------
@@ -467,13 +586,13 @@ def format_layer_statistics(stats: Sequence[LayerStatistics]) -> str:
     return "\n".join(lines)
 
 
-def plot_layer_statistics(stats: Sequence[LayerStatistics], title: str = "", width: float = 12.0):
+def plot_layer_statistics(stats: Sequence[LayerStatistics], title: str = "", width: float = 11.5):
     """Three panels against depth: spatial size, channel count, and % zeros / dead channels."""
     import matplotlib.pyplot as plt
 
     names = [s.layer for s in stats]
     x = np.arange(len(stats))
-    fig, axes = plt.subplots(1, 3, figsize=(width, 4.2), sharex=True)
+    fig, axes = plt.subplots(1, 3, figsize=(width, 4.6), sharex=True)
     axes[0].plot(x, [s.height * s.width for s in stats], "o-", color="tab:blue")
     axes[0].set_yscale("log")
     axes[0].set_title("spatial size (H x W, log scale)")
@@ -484,11 +603,11 @@ def plot_layer_statistics(stats: Sequence[LayerStatistics], title: str = "", wid
     axes[2].set_ylim(-3, 125)
     axes[2].set_yticks(range(0, 101, 20))
     axes[2].set_title("sparsity (%)")
-    axes[2].legend(loc="upper left", ncol=2, fontsize=9, frameon=False)
+    axes[2].legend(loc="upper left", ncol=2, fontsize=10, frameon=False)
     step = math.ceil(len(names) / 8)
     for ax in axes:
         ax.set_xticks(x[::step])
-        ax.set_xticklabels(names[::step], rotation=60, ha="right", fontsize=8)
+        ax.set_xticklabels(names[::step], rotation=60, ha="right", fontsize=10)
         ax.set_xlabel("layer (input → output)")
         ax.grid(alpha=0.3)
     if title:

@@ -260,7 +260,7 @@ def compare_class_presets(
 def plot_preset_comparison(
     results: dict[str, OptimizationResult],
     view_probs: dict[str, np.ndarray] | None = None,
-    panel_size: float = 2.6,
+    panel_size: float = 2.35,
     suptitle: str | None = None,
 ):
     """Pictures (top row) and objective curves (bottom row), one column per preset.

@@ -9,6 +9,7 @@ channels), so their cosine similarity answers the second question.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import keras
@@ -97,10 +98,12 @@ def plot_kernels(
     ncols: int = 8,
     norm: str = "kernel",
     fold_batchnorm: bool = True,
-    size: float = 1.1,
+    size: float = 1.35,
 ):
     """Draw a first layer's filters as small RGB patches, titled by index; returns the figure."""
     import matplotlib.pyplot as plt
+
+    from .figures import mark_tile
 
     patches = kernel_patches(layer_kernels(model, layer, fold_batchnorm), norm)
     n = len(patches)
@@ -110,7 +113,8 @@ def plot_kernels(
         ax.axis("off")
         if index < n:
             ax.imshow(patches[index], interpolation="nearest")
-            ax.set_title(str(index), fontsize=8)
+            ax.set_title(str(index), fontsize=10)
+            mark_tile(ax)
     kh, kw = patches.shape[1:3]
     fig.suptitle(f"{layer}: {n} filters of {kh}x{kw}x3 (each stretched to its own range)"
                  if norm == "kernel" else f"{layer}: {n} filters of {kh}x{kw}x3 (one scale)")
@@ -179,28 +183,41 @@ def plot_similar_pairs(
     model: ZooModel | keras.Model,
     layer: str = "stem_conv",
     k: int = 4,
-    mode: str = "similar",
+    mode: str | Sequence[str] = "similar",
     fold_batchnorm: bool = True,
     size: float = 1.3,
 ):
-    """The ``k`` most similar (or opposite) filter pairs of an RGB layer, side by side."""
+    """The ``k`` most similar (or opposite) filter pairs of an RGB layer, side by side.
+
+    ``mode`` may be a list (e.g. ``("similar", "opposite")``): one row per mode."""
     import matplotlib.pyplot as plt
 
+    from .figures import mark_tile
+
+    modes = [mode] if isinstance(mode, str) else list(mode)
     kernels = layer_kernels(model, layer, fold_batchnorm)
     kernel_patches(kernels[..., :1])  # checks that the filters are RGB pictures
-    pairs = most_similar_pairs(kernel_similarity(kernels), k, mode)
-    fig, axes = plt.subplots(1, 2 * len(pairs), figsize=(2 * size * len(pairs), size + 0.7))
-    axes = np.atleast_1d(axes)
-    for p, (i, j, value) in enumerate(pairs):
-        pair = kernel_patches(kernels[..., [i, j]], "layer")  # one colour scale per pair
-        for q, index in enumerate((i, j)):
-            ax = axes[2 * p + q]
-            ax.imshow(pair[q], interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_xlabel(f"filter {index}", fontsize=8)
-        axes[2 * p].set_title(f"cos = {value:+.2f}", fontsize=9, loc="left")
+    rows = [most_similar_pairs(kernel_similarity(kernels), k, m) for m in modes]
+    width = 2 * max(len(pairs) for pairs in rows)
+    fig, axes = plt.subplots(
+        len(rows), width, figsize=(size * width, (size + 0.75) * len(rows) + 0.3), squeeze=False
+    )
     label = {"similar": "most similar", "opposite": "most opposite", "absolute": "largest |cos|"}
-    fig.suptitle(f"{layer}: the {len(pairs)} {label[mode]} pairs (grey = 0; one scale per pair)")
+    for row, (pairs, m) in enumerate(zip(rows, modes, strict=True)):
+        for p, (i, j, value) in enumerate(pairs):
+            pair = kernel_patches(kernels[..., [i, j]], "layer")  # one colour scale per pair
+            for q, index in enumerate((i, j)):
+                ax = axes[row, 2 * p + q]
+                ax.imshow(pair[q], interpolation="nearest")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.set_xlabel(f"filter {index}", fontsize=10)
+                mark_tile(ax)
+            axes[row, 2 * p].set_title(f"{label[m]}: cos = {value:+.2f}" if p == 0
+                                       else f"cos = {value:+.2f}", fontsize=10, loc="left")
+        for ax in axes[row, 2 * len(pairs):]:
+            ax.set_visible(False)
+    fig.suptitle(f"{layer}: the {k} {' and the '.join(label[m] for m in modes)} pairs "
+                 "(grey = 0; one scale per pair)")
     fig.tight_layout()
     return fig

@@ -445,41 +445,49 @@ def show_saliency(
     results: Sequence[SaliencyMap] | Sequence[Sequence[SaliencyMap]],
     cmap: str = "inferno",
     percentile: float = 99.0,
-    panel_size: float = 2.0,
+    panel_size: float = 2.3,
     suptitle: str | None = None,
+    photo: bool = True,
 ):
-    """Plot rows of saliency maps (one row per image): the image, then each map.
+    """Plot rows of saliency maps (one row per image or class): the photo, then each map.
 
-    ``results`` is a list of SaliencyMap (one row) or a list of such lists. Returns the
-    matplotlib figure.
+    ``results`` is a list of SaliencyMap (one row) or a list of such lists. ``photo=False``
+    leaves out the photo column (show it once elsewhere). A colorbar gives the scale: each
+    map divided by its own ``percentile``-th percentile. Returns the matplotlib figure.
     """
     import matplotlib.pyplot as plt
 
     rows = [results] if results and isinstance(results[0], SaliencyMap) else list(results)
     if not rows or not all(rows):
         raise ValueError("show_saliency needs at least one SaliencyMap")
-    columns = 1 + max(len(r) for r in rows)
+    columns = int(photo) + max(len(r) for r in rows)
     aspect = max(r[0].image.shape[1] / r[0].image.shape[0] for r in rows)
     fig, axes = plt.subplots(
         len(rows), columns,
-        figsize=(panel_size * aspect * columns, panel_size * len(rows) + 0.4),
-        squeeze=False,
+        figsize=(panel_size * aspect * columns + 1.0, (panel_size + 0.55) * len(rows) + 0.4),
+        squeeze=False, layout="constrained",
     )
+    image = None
     for row, maps in zip(axes, rows, strict=True):
         first = maps[0]
-        row[0].imshow(first.image)
-        row[0].set_title(f"{first.class_name} (class {first.class_index})")
-        for ax, result in zip(row[1:], maps, strict=False):
-            ax.imshow(result.normalized(percentile), cmap=cmap, vmin=0, vmax=1)
+        label = f"{first.class_name} (class {first.class_index})"
+        if photo:
+            row[0].imshow(first.image)
+            row[0].set_title(label)
+        for ax, result in zip(row[int(photo):], maps, strict=False):
+            image = ax.imshow(result.normalized(percentile), cmap=cmap, vmin=0, vmax=1)
             title = METHOD_TITLES.get(result.method, result.method)
             if result.completeness_gap is not None:
-                title += f"\n(completeness gap {100 * result.completeness_gap:.0f}%)"
-            ax.set_title(title)
+                title += f" (gap {100 * result.completeness_gap:.0f}%)"
+            ax.set_title(title if photo else f"{label}: {title}", fontsize=11)
         for ax in row:
             ax.axis("off")
+        for ax in row[int(photo) + len(maps):]:
+            ax.set_visible(False)
+    bar = fig.colorbar(image, ax=axes, fraction=0.02, pad=0.01)
+    bar.set_label(f"|gradient| / its {percentile:g}th percentile", fontsize=10)
     if suptitle:
         fig.suptitle(suptitle)
-    fig.tight_layout()
     return fig
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from lecture_helpers.notebook import SETUP_CELL
+from lecture_helpers.notebook import setup_cell
 from tests.nbcheck import policy
 from tests.notebook_files import notebook_paths
 
@@ -77,8 +78,11 @@ class TestNotebook:
 
     def test_first_code_cell_is_the_setup_cell(self, path):
         first = "".join(_code_cells(_load(path))[0]["source"])
-        assert first == SETUP_CELL, (
-            f"{path.name}: the first code cell differs from lecture_helpers.notebook.SETUP_CELL"
+        pyproject = tomllib.loads((path.parent.parent / "pyproject.toml").read_text())
+        setting = pyproject["tool"]["lecture-helpers"]
+        assert first == setup_cell(setting["repository"], setting["branch"]), (
+            f"{path.name}: the first code cell differs from lecture_helpers.notebook.setup_cell "
+            "for pyproject.toml's [tool.lecture-helpers] (run scripts/set_repository.py)"
         )
 
     def test_no_execution_timestamps(self, path):

@@ -59,7 +59,10 @@ from .base import clear_cache as clear_cache
 from .base import image_batch as image_batch
 from .base import probability_function as probability_function
 from .base import score_spec as score_spec
+from .display import mass_fraction, plot_guided, plot_heatmaps, plot_randomization
 from .grad_cam import (
+    ChannelWeightCheck,
+    channel_weight_check,
     grad_cam,
     grad_cam_gradients,
     grad_cam_plus_plus,
@@ -75,6 +78,8 @@ __all__ = [
     "CAM_METHODS",
     "cam_layer_choices",
     "cam_layers",
+    "channel_weight_check",
+    "ChannelWeightCheck",
     "clear_cam_cache",
     "compute_heatmap",
     "forget_model",
@@ -86,9 +91,13 @@ __all__ = [
     "guided_backprop",
     "guided_grad_cam",
     "guided_model",
+    "mass_fraction",
     "normalize_heatmap",
     "occlusion_sensitivity",
     "overlay",
+    "plot_guided",
+    "plot_heatmaps",
+    "plot_randomization",
     "refresh_guided_weights",
     "resolve_cam_layer",
     "score_cam",

@@ -224,6 +224,18 @@ def probability_function(model: ZooModel | keras.Model) -> Callable[[Any], Any]:
     return model_view.cached(("probabilities_function",), build)
 
 
+def logit_function(model: ZooModel | keras.Model) -> Callable[[Any], Any]:
+    """Cached compiled x → (N, C) class scores, the logits (binary models: [-z, z])."""
+    model_view = view(model)
+
+    def build() -> Callable:
+        sub = model_view.probe_model([model_view.scores], "scores")
+        return tf.function(lambda x: sub(x, training=False),
+                           input_signature=[model_view.input_spec()])
+
+    return model_view.cached(("logit_function",), build)
+
+
 def _is_batch(images: Any) -> bool:
     return (isinstance(images, np.ndarray) and images.ndim == 4) or isinstance(
         images, list | tuple

@@ -8,6 +8,7 @@ through the cached :class:`~.base.CamEngine`); :func:`gradcam_from_gradients` an
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -68,6 +69,45 @@ def grad_cam_gradients(
         "classes": chosen.numpy(),
         "inputs": x,
     }
+
+
+@dataclass(frozen=True)
+class ChannelWeightCheck:
+    """How well Grad-CAM's one weight per channel summarizes a layer's gradient."""
+
+    layer: str
+    score: float  # f_c: the class score (logit)
+    implied_score: float  # sum over i, j, k of alpha_k A_ijk: what the channel weights add up to
+    sign_agreement: float  # share of gradients dF_c/dA_ijk with the sign of their channel's mean
+
+
+def channel_weight_check(
+    model: ZooModel | keras.Model,
+    image: Any,
+    class_index: Any = None,
+    layer: str | None = None,
+    *,
+    size: tuple[int, int] | None = None,
+) -> ChannelWeightCheck:
+    """Is one weight per channel (the mean gradient alpha_k) a fair summary at ``layer``?
+
+    At a last conv layer followed by global average pooling and a dense layer, the class
+    score is linear in A: every position of a channel has the same gradient
+    (``sign_agreement`` = 1) and ``implied_score`` is the score minus the dense bias.
+    Deeper inside the network neither holds, and Grad-CAM's map can mislead.
+    """
+    pieces = grad_cam_gradients(model, image, class_index, layer, size=size)
+    activations = pieces["activations"][:1].astype(np.float64)
+    gradients = pieces["gradients"][:1].astype(np.float64)
+    alpha = gradients.mean(axis=(1, 2), keepdims=True)
+    nonzero = (gradients != 0) | (alpha != 0)
+    agree = (np.sign(gradients) == np.sign(alpha)) & nonzero
+    return ChannelWeightCheck(
+        layer=cam_engine(model, layer).layer,
+        score=float(pieces["scores"][0, int(pieces["classes"][0])]),
+        implied_score=float((activations * alpha).sum()),
+        sign_agreement=float(agree.sum() / max(1, nonzero.sum())),
+    )
 
 
 def grad_cam(

@@ -11,8 +11,15 @@ import keras
 import numpy as np
 
 from .._quiet import tf
+from ..errors import UnknownNameError
 from ..zoo import ZooModel
-from .base import _single, batch_and_classes, normalize_heatmap, probability_function
+from .base import (
+    _single,
+    batch_and_classes,
+    logit_function,
+    normalize_heatmap,
+    probability_function,
+)
 
 
 def occlusion_sensitivity(
@@ -26,6 +33,7 @@ def occlusion_sensitivity(
     fill: float = 127.5,
     batch_size: int = 16,
     normalize: bool = True,
+    score: str = "probability",
 ) -> np.ndarray:
     """Occlusion sensitivity (Zeiler & Fergus 2014): slide a grey ``patch`` x ``patch``
     square over the image in steps of ``stride``; a pixel's value is the mean drop of the
@@ -33,13 +41,18 @@ def occlusion_sensitivity(
     the model in batches; several classes of one image share them.  ``normalize``: ReLU
     and divide by the max (a [0, 1] heatmap like the CAMs); otherwise the raw probability
     drop (negative = occluding helps).
+    ``score="logit"`` measures the drop of the class score (the logit) instead: unlike the
+    probability, it does not move when occluding changes *other* classes' scores.
     Output at the model input's resolution, (H, W) per image.
     """
     if patch < 1 or stride < 1 or batch_size < 1:
         raise ValueError(
             f"patch, stride and batch_size must be >= 1 (got {patch}, {stride}, {batch_size})"
         )
-    probabilities = probability_function(model)
+    scorers = {"probability": probability_function, "logit": logit_function}
+    if score not in scorers:
+        raise UnknownNameError(f"unknown score {score!r}; choose 'probability' or 'logit'")
+    probabilities = scorers[score](model)
     batch, x, classes = batch_and_classes(model, image, class_index, size)
     height, width = x.shape[1:3]
     tops = [max(0, t) for t in range(0, height - patch + stride, stride)]

@@ -64,7 +64,7 @@ class OptimizationResult:
             ax.axis("off")
         for ax, image, title in zip(axes.flat, self.images, titles, strict=False):
             ax.imshow(image)
-            ax.set_title(title, fontsize=9)
+            ax.set_title(title, fontsize=10)
         if suptitle:
             fig.suptitle(suptitle)
         fig.tight_layout()
@@ -84,7 +84,7 @@ class OptimizationResult:
         ax.set_title(title)
         ax.grid(alpha=0.3)
         if len(self.history) <= 12:
-            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.figure.tight_layout()
         return ax.figure
 
@@ -116,7 +116,7 @@ def plot_results(
             ax.set_frame_on(False)
         for ax, index in zip(axes_row, pick, strict=False):
             ax.imshow(result.images[index])
-            ax.set_title(result.titles[index] if result.titles else str(index), fontsize=9)
+            ax.set_title(result.titles[index] if result.titles else str(index), fontsize=10)
         axes_row[0].set_ylabel(label, fontsize=10)
     if suptitle:
         fig.suptitle(suptitle)
@@ -157,6 +157,6 @@ def plot_ascent(
     ax.set_xlabel("step")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9)
+    ax.legend(fontsize=10)
     fig.tight_layout()
     return fig

@@ -20,6 +20,10 @@ __all__ = sorted(_WIDGETS)
 
 
 def __getattr__(name: str):
+    if name == "snapshot":
+        from ._snapshot import snapshot
+
+        return snapshot
     if name not in _WIDGETS:
         raise AttributeError(f"lecture_helpers.widgets has no {name!r}; widgets: {__all__}")
     module = importlib.import_module(f".{_WIDGETS[name]}", __name__)

@@ -61,7 +61,7 @@ class ClassVisualizer(widgets.VBox):
         steps: int = 128,
         preset: str = DEFAULT_PRESET,
         size: int = 224,
-        display_width: int = 560,
+        display_width: int = 700,
         **options: Any,
     ) -> None:
         view(model)  # a clear TypeError for a non-model, an error for an unsupported one
@@ -169,7 +169,7 @@ class ClassVisualizer(widgets.VBox):
         from matplotlib.figure import Figure
 
         assert self.result is not None
-        fig = Figure(figsize=(7.0, 3.2), dpi=80)
+        fig = Figure(figsize=(7.0, 3.2), dpi=100)
         ax_image, ax_curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
         ax_image.imshow(self.result.images[0])
         ax_image.set_title(self.result.titles[0], fontsize=10)

@@ -112,7 +112,7 @@ class FilterExplorer(widgets.VBox):
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.progress = widgets.IntProgress(value=0, min=0, max=int(steps), description="steps")
         self.status = widgets.HTML(value="Press Run to optimize the filter's picture.")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="720px"))
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="820px"))
 
         self.layer_dropdown.observe(self._on_layer, names="value")
         self.run_button.on_click(lambda _: self.run())
@@ -202,7 +202,7 @@ class FilterExplorer(widgets.VBox):
 
         if self.result is None:
             raise RuntimeError("nothing to show yet: call run() first")
-        fig = Figure(figsize=(8.0, 3.4), dpi=72)
+        fig = Figure(figsize=(8.0, 3.4), dpi=100)
         ax_image, ax_curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
         ax_image.imshow(self.picture)
         ax_image.axis("off")

@@ -1,0 +1,197 @@
+"""Heatmaps on a slide: where a map's mass lies, and figures of maps over their photo.
+
+Pure helpers for notebook 4: :func:`mass_fraction` (the share of a heatmap on one half of
+the picture), :func:`plot_heatmaps` (photos with heatmaps drawn over them, a colorbar for
+the heatmap's scale), :func:`plot_guided` (guided backpropagation pictures) and
+:func:`plot_randomization` (the sanity check's maps, stage by stage). Every plot returns a
+Matplotlib Figure sized for a projector (see :mod:`lecture_helpers.figures`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnknownNameError
+from ..images import load_image, prepare_image_for_display
+from .base import upsample_heatmap
+
+SIDES = ("left", "right", "top", "bottom")
+HEATMAP_LABEL = "heatmap (1 = its maximum)"
+
+
+def mass_fraction(heatmap: np.ndarray, side: str = "left") -> float:
+    """The share of a heatmap's total mass on one half of the picture: ``left``, ``right``,
+    ``top`` or ``bottom`` (a middle column or row, for an odd size, counts for neither).
+    An all-zero map has no mass anywhere: 0.0."""
+    values = np.asarray(heatmap, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"mass_fraction takes one heatmap (H, W), got shape {values.shape}")
+    if side not in SIDES:
+        raise UnknownNameError(f"unknown side {side!r}; choose one of {', '.join(SIDES)}")
+    values = np.maximum(values, 0.0)
+    total = values.sum()
+    if total == 0:
+        return 0.0
+    height, width = values.shape
+    half = {
+        "left": values[:, : width // 2],
+        "right": values[:, width - width // 2:],
+        "top": values[: height // 2],
+        "bottom": values[height - height // 2:],
+    }[side]
+    return float(half.sum() / total)
+
+
+def _grid(count: int, ncols: int | None, aspect: float, panel_height: float):
+    import matplotlib.pyplot as plt
+
+    ncols = max(1, min(count, ncols or count))
+    nrows = -(-count // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, squeeze=False, layout="constrained",
+        figsize=(panel_height * aspect * ncols + 1.1, (panel_height + 0.45) * nrows + 0.35),
+    )
+    for ax in axes.flat[count:]:
+        ax.set_visible(False)
+    return fig, axes.flat[:count]
+
+
+def plot_heatmaps(
+    image: Any,
+    heatmaps: Sequence[np.ndarray | None],
+    titles: Sequence[str],
+    *,
+    alpha: float = 0.45,
+    overlay: bool | Sequence[bool] = True,
+    ncols: int | None = None,
+    panel_height: float = 2.2,
+    cmap: str = "jet",
+    suptitle: str | None = None,
+    signed: bool = False,
+    label: str = HEATMAP_LABEL,
+):
+    """Heatmaps over a photo (or one photo per panel): one panel per heatmap.
+
+    Each heatmap (values in [0, 1], any resolution) is upsampled smoothly to its photo and
+    drawn over it with opacity ``alpha``; ``overlay=False`` (for all, or per panel) draws it
+    alone at its own resolution; ``None`` shows the photo only. ``signed=True`` draws values
+    of either sign (red > 0 > blue, symmetric scale). A colorbar, labelled ``label``, gives
+    the scale.
+    """
+    if len(heatmaps) != len(titles):
+        raise ValueError(f"{len(heatmaps)} heatmaps but {len(titles)} titles: one title each")
+    if not heatmaps:
+        raise ValueError("plot_heatmaps needs at least one heatmap (or None for the photo)")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1] (the heatmap's opacity), got {alpha}")
+    photos = list(image) if isinstance(image, list | tuple) else [image] * len(heatmaps)
+    if len(photos) != len(heatmaps):
+        raise ValueError(f"{len(photos)} photos for {len(heatmaps)} heatmaps: one each, or one")
+    photos = [load_image(photo) for photo in photos]
+    overlays = [overlay] * len(heatmaps) if isinstance(overlay, bool) else list(overlay)
+    aspect = max(photo.shape[1] / photo.shape[0] for photo in photos)
+    fig, axes = _grid(len(heatmaps), ncols, aspect, panel_height)
+    low, high = 0.0, 1.0
+    if signed:
+        cmap = "RdBu_r" if cmap == "jet" else cmap
+        high = max(float(np.abs(np.asarray(h)).max()) for h in heatmaps if h is not None) or 1.0
+        low = -high
+    shown = None
+    for ax, photo, heatmap, title, on_photo in zip(
+        axes, photos, heatmaps, titles, overlays, strict=True
+    ):
+        height, width = photo.shape[:2]
+        if heatmap is None:
+            ax.imshow(photo)
+        elif on_photo:
+            ax.imshow(photo)
+            shown = ax.imshow(upsample_heatmap(heatmap, (height, width)), cmap=cmap,
+                              alpha=alpha, vmin=low, vmax=high, interpolation="bilinear")
+        else:
+            shown = ax.imshow(np.asarray(heatmap), cmap=cmap, vmin=low, vmax=high,
+                              extent=(0, width, height, 0), interpolation="nearest")
+        ax.set_title(title)
+        ax.axis("off")
+    if shown is not None:
+        bar = fig.colorbar(shown, ax=list(axes), fraction=0.025, pad=0.01, alpha=1.0)
+        bar.set_label(label, fontsize=10)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def plot_guided(
+    pictures: Sequence[np.ndarray],
+    titles: Sequence[str],
+    *,
+    ncols: int | None = None,
+    panel_height: float = 2.2,
+    suptitle: str | None = None,
+):
+    """Guided backpropagation (or guided Grad-CAM) pictures, as RGB: each gradient centred
+    on grey, 0.15 per standard deviation (``prepare_image_for_display(norm="std")``)."""
+    if len(pictures) != len(titles):
+        raise ValueError(f"{len(pictures)} pictures but {len(titles)} titles: one title each")
+    from ..figures import mark_picture
+
+    aspect = max(np.shape(p)[1] / np.shape(p)[0] for p in pictures)
+    fig, axes = _grid(len(pictures), ncols, aspect, panel_height)
+    for ax, picture, title in zip(axes, pictures, titles, strict=True):
+        ax.imshow(prepare_image_for_display(np.asarray(picture), norm="std"))
+        ax.set_title(title)
+        ax.axis("off")
+        mark_picture(ax)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def plot_randomization(
+    check: Any,
+    image: Any,
+    stages: Sequence[str] | None = None,
+    *,
+    panel_height: float = 1.9,
+    alpha: float = 0.45,
+):
+    """The sanity check (:func:`~lecture_helpers.cascading_randomization`), one row per method
+    and one column per stage: Grad-CAM over the photo, gradients as grey |values| (brightest
+    1 % saturated), each titled with its Spearman ρ to the trained model's map."""
+    stages = list(check.stages if stages is None else stages)
+    unknown = [stage for stage in stages if stage not in check.stages]
+    if unknown:
+        raise UnknownNameError(f"unknown stage(s) {unknown}; this check has {list(check.stages)}")
+    import matplotlib.pyplot as plt
+
+    photo = load_image(image)
+    height, width = photo.shape[:2]
+    methods = list(check.maps)
+    fig, axes = plt.subplots(
+        len(methods), len(stages), squeeze=False, layout="constrained",
+        figsize=(panel_height * width / height * len(stages) + 1.4,
+                 (panel_height + 0.65) * len(methods) + 0.2),
+    )
+    for row, method in zip(axes, methods, strict=True):
+        shown = None
+        for ax, stage in zip(row, stages, strict=True):
+            column = list(check.stages).index(stage)
+            values = np.asarray(check.maps[method][column], dtype=np.float32)
+            upsampled = upsample_heatmap(values, (height, width))
+            if method.lower().startswith("grad-cam") or method.lower().endswith("cam"):
+                ax.imshow(photo)
+                shown = ax.imshow(upsampled, cmap="jet", alpha=alpha, vmin=0, vmax=1)
+                label = HEATMAP_LABEL
+            else:
+                scale = float(np.percentile(upsampled, 99)) or 1.0
+                shown = ax.imshow(np.clip(upsampled / scale, 0, 1), cmap="gray", vmin=0, vmax=1)
+                label = "|gradient| / its 99th pct."
+            name = "trained" if stage == "original" else f"random to {stage!r}"
+            rho = check.correlations[method][column]
+            ax.set_title(f"{method}, {name}\nρ = {rho:.2f}", fontsize=10)
+            ax.axis("off")
+        bar = fig.colorbar(shown, ax=list(row), fraction=0.025, pad=0.01)
+        bar.set_label(label, fontsize=10)
+    return fig
