@@ -421,7 +421,7 @@ def plot_layers(
             spine.set_visible(False)
         silent = int((feature_map.reshape(-1, feature_map.shape[-1]).max(axis=0) <= 0).sum())
         ax.set_title(f"{describe_layer(name, activation)} ({silent} all zero here): "
-                     f"the {len(chosen)} strongest that vary", loc="left")
+                     f"the {len(chosen)} strongest", loc="left")
     _colorbar(fig, image, axes[:, 0])
     if title:
         fig.suptitle(title)
