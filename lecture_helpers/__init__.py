@@ -104,6 +104,10 @@ _LAZY_EXPORTS: dict[str, str] = {
     "randomized_copy": "attribution_metrics",
     "spearman_correlation": "attribution_metrics",
     "plot_deletion_insertion": "attribution_metrics",
+    "grid_artifacts": "grid_artifacts",
+    "grid_artifact_score": "grid_artifacts",
+    "checkerboard_score": "grid_artifacts",
+    "plot_checkerboard_aliasing": "grid_artifacts",
 }
 
 
