@@ -114,6 +114,10 @@ _LAZY_EXPORTS: dict[str, str] = {
     "plot_deletion_insertion": "attribution_metrics",
     "figures": "figures",
     "figure_report": "figures",
+    "grid_artifacts": "grid_artifacts",
+    "grid_artifact_score": "grid_artifacts",
+    "checkerboard_score": "grid_artifacts",
+    "plot_checkerboard_aliasing": "grid_artifacts",
 }
 
 
