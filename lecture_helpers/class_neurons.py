@@ -293,7 +293,9 @@ def plot_preset_comparison(
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
-    return fig
+    from .figures import mark_palette
+
+    return mark_palette(fig)
 
 
 # ---------------------------------------------------------------------------

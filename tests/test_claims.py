@@ -85,6 +85,31 @@ def test_efficientnet_is_sparser_at_the_top_than_at_the_stem(effnet):
 # -- notebook 2: filters -------------------------------------------------------------------
 
 
+def test_how_crowded_a_layer_is_depends_on_filters_per_weight(effnet):
+    """02 §1 and summary: median |cos| to the nearest other filter 0.74 (stem_conv), 0.87
+    (block3a_expand_conv, 144 filters of 24 weights), 0.68 (block5a_expand_conv, 480 of 80):
+    deep weight vectors are not "nearly orthogonal". Margin: >= 0.8, <= 0.75, >= 0.5."""
+    medians = {}
+    for layer in ("stem_conv", "block3a_expand_conv", "block5a_expand_conv"):
+        sim = lh.kernel_similarity(effnet, layer)
+        np.fill_diagonal(sim, 0.0)
+        medians[layer] = float(np.median(np.abs(sim).max(axis=1)))
+    assert medians["block3a_expand_conv"] >= 0.8, medians
+    assert 0.5 <= medians["block5a_expand_conv"] <= 0.75, medians
+
+
+def test_the_slide_loop_leaves_the_pixel_range(effnet):
+    """02 §2: after the slide's 30 normalized steps (eta 10) from zeros, pixels have left
+    [0, 255] (measured -311 to 297; notebook: lowest <= -1). Margin: below -100, and above 255."""
+    layer = effnet.model.get_layer("block3a_expand_activation")
+    import keras
+
+    sub = keras.Model(effnet.model.input, layer.output)
+    image, _ = lh.lecture_gradient_ascent(sub, 0, size=64, steps=30, lr=10.0)
+    assert image.min() < -100 and image.max() > 255, (image.min(), image.max())
+
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", OTHER_SEEDS)
 def test_filter_pictures_rise_and_fourier_beats_plain_pixels(effnet, seed):

@@ -151,3 +151,20 @@ def test_the_notebook_formatter_attaches_the_report():
     assert isinstance(data, str) and len(data) > 100
     assert report["width_px"] > 200 and report["panels"][0]["kind"] == "plot"
     assert figures.install_figure_reports() is False  # no IPython shell here
+
+
+def test_a_palette_figure_is_stored_with_256_colours_and_says_so():
+    import base64
+    import io
+
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(3, 3))
+    ax.imshow(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    full, _ = figures.figure_png(fig)
+    data, metadata = figures.figure_png(figures.mark_palette(fig))
+    picture = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert picture.mode == "P" and metadata[figures.METADATA_KEY]["palette"]
+    assert len(data) < 0.7 * len(full)
+    original = np.asarray(Image.open(io.BytesIO(base64.b64decode(full))).convert("RGB"), int)
+    assert np.abs(np.asarray(picture.convert("RGB"), int) - original).mean() < 12

@@ -132,7 +132,8 @@ def plot_guided(
     suptitle: str | None = None,
 ):
     """Guided backpropagation (or guided Grad-CAM) pictures, as RGB: each gradient centred
-    on grey, 0.15 per standard deviation (``prepare_image_for_display(norm="std")``)."""
+    on grey, 0.15 per standard deviation (``prepare_image_for_display(norm="std")``), shrunk
+    by averaging pixels (picking the nearest would alias its 2-px checkerboard into blocks)."""
     if len(pictures) != len(titles):
         raise ValueError(f"{len(pictures)} pictures but {len(titles)} titles: one title each")
     from ..figures import mark_picture
@@ -140,7 +141,10 @@ def plot_guided(
     aspect = max(np.shape(p)[1] / np.shape(p)[0] for p in pictures)
     fig, axes = _grid(len(pictures), ncols, aspect, panel_height)
     for ax, picture, title in zip(axes, pictures, titles, strict=True):
-        ax.imshow(prepare_image_for_display(np.asarray(picture), norm="std"))
+        # averaged, not nearest pixels: a shrunken 2-px checkerboard would alias into blocks
+        # (lecture_helpers/grid_artifacts.py)
+        ax.imshow(prepare_image_for_display(np.asarray(picture), norm="std"),
+                  interpolation="antialiased")
         ax.set_title(title)
         ax.axis("off")
         mark_picture(ax)

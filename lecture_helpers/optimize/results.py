@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..figures import mark_palette
+
 
 @dataclass
 class OptimizationResult:
@@ -68,7 +70,7 @@ class OptimizationResult:
         if suptitle:
             fig.suptitle(suptitle)
         fig.tight_layout()
-        return fig
+        return mark_palette(fig)
 
     def plot_history(self, ax=None, labels: Sequence[str] | None = None, title: str = ""):
         """The objective per step, one line per picture; returns the Figure."""
@@ -121,7 +123,7 @@ def plot_results(
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
-    return fig
+    return mark_palette(fig)
 
 
 def plot_ascent(

@@ -35,7 +35,7 @@ def snapshot(widget: Any, title: str | None = None):
     """A Matplotlib figure of the picture ``widget`` shows now, pixel for pixel."""
     import matplotlib.pyplot as plt
 
-    from ..figures import mark_picture
+    from ..figures import mark_palette, mark_picture
 
     png = bytes(picture_widget(widget).value)
     if not png:
@@ -51,4 +51,6 @@ def snapshot(widget: Any, title: str | None = None):
     mark_picture(ax)
     if title:
         fig.suptitle(title, y=1.0, va="top")
+    if type(widget).__name__ in ("ClassVisualizer", "FilterExplorer"):
+        mark_palette(fig)  # a gradient-ascent picture: a texture of noise
     return fig
