@@ -263,7 +263,7 @@ def plot_preset_comparison(
     panel_size: float = 2.35,
     suptitle: str | None = None,
 ):
-    """Pictures (top row) and objective curves (bottom row), one column per preset.
+    """Pictures (top row, one column per preset) and their objective curves (one plot below).
 
     ``view_probs`` (preset -> probabilities from :func:`view_probabilities`) adds the mean
     probability of the class over random views of the picture.  Returns the figure.
@@ -271,13 +271,13 @@ def plot_preset_comparison(
     import matplotlib.pyplot as plt
 
     names = list(results)
-    fig, axes = plt.subplots(
-        2, len(names), figsize=(panel_size * len(names), 2 * panel_size + 0.6),
-        squeeze=False, gridspec_kw={"height_ratios": [1.15, 0.85]},
-    )
+    fig = plt.figure(figsize=(panel_size * len(names), 2.1 * panel_size + 0.5),
+                     layout="constrained")
+    grid = fig.add_gridspec(2, len(names), height_ratios=[1.25, 0.85])
+    ax_curves = fig.add_subplot(grid[1, :])
     for column, name in enumerate(names):
         result = results[name]
-        ax_image, ax_curve = axes[0, column], axes[1, column]
+        ax_image = fig.add_subplot(grid[0, column])
         ax_image.imshow(result.images[0])
         ax_image.axis("off")
         title = name
@@ -286,13 +286,13 @@ def plot_preset_comparison(
             title += f"\np = {values.mean():.2f} in {values.size} random views"
         ax_image.set_title(title, fontsize=10)
         curve = result.history[0]
-        ax_curve.plot(np.arange(1, curve.size + 1), curve)
-        ax_curve.set_xlabel("step")
-        if column == 0:
-            ax_curve.set_ylabel("objective (logit)")
+        ax_curves.plot(np.arange(1, curve.size + 1), curve, label=name)
+    ax_curves.set_xlabel("step")
+    ax_curves.set_ylabel("objective (logit)")
+    ax_curves.grid(alpha=0.3)
+    ax_curves.legend(fontsize=10, loc="upper left", ncol=len(names))
     if suptitle:
         fig.suptitle(suptitle)
-    fig.tight_layout()
     from .figures import mark_palette
 
     return mark_palette(fig)

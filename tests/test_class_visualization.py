@@ -170,9 +170,11 @@ def test_presets_and_comparison_plot(model):
     assert results["none"].images.shape == (1, 64, 64, 3)
     probs = {"none": np.array([[0.2, 0.4]]), "jitter": np.array([[1.0, 0.9]])}
     fig = cn.plot_preset_comparison(results, probs)
-    assert len(fig.axes) == 4
-    assert "p = 0.30 in 2 random views" in fig.axes[0].get_title()
-    assert "p = 0.95" in fig.axes[1].get_title()
+    curves, *pictures = fig.axes  # one picture per preset, their curves in one plot
+    assert len(pictures) == 2 and len(curves.get_lines()) == 2
+    assert [t.get_text() for t in curves.get_legend().get_texts()] == ["none", "jitter"]
+    assert "p = 0.30 in 2 random views" in pictures[0].get_title()
+    assert "p = 0.95" in pictures[1].get_title()
     plt.close(fig)
 
 
