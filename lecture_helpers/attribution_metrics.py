@@ -189,7 +189,7 @@ def plot_deletion_insertion(results: dict[str, CurveResult], axes: Sequence[Any]
         ax.set_ylabel("class probability")
         ax.set_xlim(0, 1)
         ax.set_ylim(bottom=0)
-        ax.legend(fontsize=8, title="method (AUC)", title_fontsize=10)
+        ax.legend(fontsize=10, title="method (AUC)", title_fontsize=10)
     return axes[0].figure
 
 

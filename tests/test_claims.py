@@ -304,3 +304,4 @@ def test_occluding_the_dog_raises_the_cat_score(effnet, scene):
                                     score="logit", normalize=False)
     assert -drop[:, 224:].min() >= 0.3, drop[:, 224:].min()
     assert drop[:, :224].max() <= 0.25, drop[:, :224].max()
+

@@ -42,9 +42,9 @@ PICTURE_ONLY_CHANGES = {
         [2, 4],
     ),
     "transposed colour-decorrelation matrix": (
-        "02_filters.ipynb", [0, 1, 8],
+        "02_filters.ipynb", [0, 1, 9],
         "lh.optimize._COLOR_MIX = lh.optimize._COLOR_MIX.T.copy()",
-        [8],
+        [9],
     ),
 }
 

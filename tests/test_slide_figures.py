@@ -211,3 +211,4 @@ def test_snapshot_draws_the_widget_picture_pixel_for_pixel(effnet):
     assert report["panels"][0]["image_scale"] == pytest.approx(1.0, abs=0.02)
     with pytest.raises(TypeError, match="lh.widgets.GradCAMExplorer"):
         lh.widgets.snapshot(object())
+

@@ -59,7 +59,12 @@ from .base import clear_cache as clear_cache
 from .base import image_batch as image_batch
 from .base import probability_function as probability_function
 from .base import score_spec as score_spec
-from .display import mass_fraction, plot_guided, plot_heatmaps, plot_randomization
+from .display import (
+    mass_fraction,
+    plot_guided,
+    plot_heatmaps,
+    plot_randomization,
+)
 from .grad_cam import (
     ChannelWeightCheck,
     channel_weight_check,

@@ -199,3 +199,4 @@ def plot_randomization(
         bar = fig.colorbar(shown, ax=list(row), fraction=0.025, pad=0.01)
         bar.set_label(label, fontsize=10)
     return fig
+

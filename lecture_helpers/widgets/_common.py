@@ -13,9 +13,10 @@ from ..images import load_image, sample_image
 
 
 def png_bytes(image: np.ndarray) -> bytes:
-    """Encode a uint8 image as PNG (fast compression: widgets redraw often)."""
+    """Encode a uint8 image as PNG (zlib level 6: a few ms more per redraw than the fastest
+    level, and a third fewer bytes in the saved widget state of the committed notebooks)."""
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
 
 
