@@ -104,6 +104,7 @@ _LAZY_EXPORTS: dict[str, str] = {
     "randomized_copy": "attribution_metrics",
     "spearman_correlation": "attribution_metrics",
     "plot_deletion_insertion": "attribution_metrics",
+    "plot_faithfulness": "attribution_metrics",
 }
 
 
