@@ -32,7 +32,7 @@ test: setup web-assets
 # The notebooks and the teaching claims again, on another CPU code path (CI runs it after `test`).
 test-isa: setup
 	ONEDNN_MAX_CPU_ISA=$(ISA) $(BIN)/python -m pytest notebooks $(PYTEST_NB)
-	ONEDNN_MAX_CPU_ISA=$(ISA) $(BIN)/python -m pytest tests/test_claims.py -m "not slow"
+	ONEDNN_MAX_CPU_ISA=$(ISA) $(BIN)/python -m pytest tests/test_claims.py tests/test_faithfulness.py -m "not slow"
 
 unit: setup web-assets
 	$(BIN)/python -m pytest tests

@@ -118,6 +118,7 @@ _LAZY_EXPORTS: dict[str, str] = {
     "grid_artifact_score": "grid_artifacts",
     "checkerboard_score": "grid_artifacts",
     "plot_checkerboard_aliasing": "grid_artifacts",
+    "plot_faithfulness": "attribution_metrics",
 }
 
 
