@@ -14,7 +14,8 @@ from tests.nbcheck import policy
 from tests.notebook_files import notebook_paths
 
 NOTEBOOKS = notebook_paths()
-MAX_BYTES = 5_000_000
+# Figures are drawn at 100 dpi for a projector (issue 13): more pixels than the 72 dpi before.
+MAX_BYTES = 7_000_000
 ABSOLUTE_PATH = re.compile(r"(?<![\w./:-])(/(root|home|work|tmp|Users|private|var)/|[A-Z]:\\\\)")
 # Code that fetches from the network; the VGG16 cells are allowed only behind the weights check.
 DOWNLOADS = re.compile(
@@ -74,7 +75,8 @@ class TestNotebook:
 
     def test_small_enough(self, path):
         size = path.stat().st_size
-        assert size < MAX_BYTES, f"{path.name} is {size / 1e6:.1f} MB (limit 5 MB)"
+        limit = f"limit {MAX_BYTES / 1e6:.0f} MB"
+        assert size < MAX_BYTES, f"{path.name} is {size / 1e6:.1f} MB ({limit})"
 
     def test_first_code_cell_is_the_setup_cell(self, path):
         first = "".join(_code_cells(_load(path))[0]["source"])

@@ -45,6 +45,17 @@ def mass_fraction(heatmap: np.ndarray, side: str = "left") -> float:
     return float(half.sum() / total)
 
 
+def _panel_height(photos: Sequence[np.ndarray]) -> float:
+    """Inches per panel: a photo of up to 256 px at about its own size, a larger one at 1.8 in
+    (at least 160 px high at 100 dpi, and a figure of a few hundred kB)."""
+    import matplotlib.pyplot as plt
+
+    dpi = float(plt.rcParams["figure.dpi"])
+    small = max(photo.shape[0] for photo in photos if max(photo.shape[:2]) <= 256) if any(
+        max(photo.shape[:2]) <= 256 for photo in photos) else 0
+    return max(1.8, 0.92 * small / dpi)
+
+
 def _grid(count: int, ncols: int | None, aspect: float, panel_height: float):
     import matplotlib.pyplot as plt
 
@@ -67,7 +78,7 @@ def plot_heatmaps(
     alpha: float = 0.45,
     overlay: bool | Sequence[bool] = True,
     ncols: int | None = None,
-    panel_height: float = 2.2,
+    panel_height: float | None = None,
     cmap: str = "jet",
     suptitle: str | None = None,
     signed: bool = False,
@@ -93,6 +104,8 @@ def plot_heatmaps(
     photos = [load_image(photo) for photo in photos]
     overlays = [overlay] * len(heatmaps) if isinstance(overlay, bool) else list(overlay)
     aspect = max(photo.shape[1] / photo.shape[0] for photo in photos)
+    if panel_height is None:
+        panel_height = _panel_height(photos)
     fig, axes = _grid(len(heatmaps), ncols, aspect, panel_height)
     low, high = 0.0, 1.0
     if signed:
@@ -128,7 +141,7 @@ def plot_guided(
     titles: Sequence[str],
     *,
     ncols: int | None = None,
-    panel_height: float = 2.2,
+    panel_height: float = 1.8,
     suptitle: str | None = None,
 ):
     """Guided backpropagation (or guided Grad-CAM) pictures, as RGB: each gradient centred
@@ -158,7 +171,7 @@ def plot_randomization(
     image: Any,
     stages: Sequence[str] | None = None,
     *,
-    panel_height: float = 1.9,
+    panel_height: float = 1.68,
     alpha: float = 0.45,
 ):
     """The sanity check (:func:`~lecture_helpers.cascading_randomization`), one row per method
