@@ -249,6 +249,27 @@ def _widgets(u: UserModel, image) -> None:
     assert saliency.result.map.shape == u.size and saliency.view.value
 
 
+def _slide_figures(u: UserModel, image) -> None:
+    """The figure helpers and measures notebooks 1 and 4 added for the slides (issue 13)."""
+    activations = lh.get_activations(u.model, image)
+    assert isinstance(lh.plot_layers(activations, channels=4), matplotlib.figure.Figure)
+    resemblance = lh.photo_resemblance(u.model, image, u.layer)
+    assert list(resemblance) == [u.layer] and 0.0 <= resemblance[u.layer] <= 1.0
+    check = lh.channel_weight_check(u.model, image, 1)
+    assert 0.0 <= check.sign_agreement <= 1.0 and np.isfinite(check.implied_score)
+    drop = lh.occlusion_sensitivity(u.model, image, 0, patch=32, stride=32, score="logit",
+                                    normalize=False)
+    assert drop.shape == u.size and _finite(drop)
+    heatmap = lh.grad_cam(u.model, image, 0)
+    assert 0.0 <= lh.mass_fraction(heatmap, "left") <= 1.0
+    fig = lh.plot_heatmaps(image, [heatmap, drop], ["map", "drop"], overlay=[True, False])
+    assert isinstance(fig, matplotlib.figure.Figure)
+    guided = lh.guided_backprop(u.model, image, 1)
+    assert isinstance(lh.plot_guided([guided], ["guided"]), matplotlib.figure.Figure)
+    check = lh.cascading_randomization(u.model, image, methods=("Grad-CAM",))
+    assert isinstance(lh.plot_randomization(check, image), matplotlib.figure.Figure)
+
+
 HELPERS: dict[str, Callable[[UserModel, np.ndarray], None]] = {
     "activations": _activations,
     "layer_statistics": _layer_statistics,
@@ -261,6 +282,7 @@ HELPERS: dict[str, Callable[[UserModel, np.ndarray], None]] = {
     "class_neurons": _class_neurons,
     "attribution_metrics": _attribution_metrics,
     "widgets": _widgets,
+    "slide_figures": _slide_figures,
 }
 
 
