@@ -82,15 +82,13 @@ def test_plot_channel_grid_has_a_colorbar_and_marked_tiles():
     assert panel["tiles"] == 16 and panel["colorbar"]
 
 
-def test_photo_resemblance_is_high_for_a_copy_of_the_photo_and_low_for_noise(gap_model, photo):
-    copy = keras.Model(gap_model.input, gap_model.get_layer("conv_a").output)
+def test_photo_resemblance_is_high_for_a_smooth_photo(gap_model, photo):
     resemblance = lh.photo_resemblance(gap_model, photo, ["conv_a", "conv_b"])
     assert set(resemblance) == {"conv_a", "conv_b"}
     assert all(0.0 <= r <= 1.0 for r in resemblance.values())
     smooth = np.repeat(np.linspace(0, 255, 48, dtype=np.float32)[None, :, None], 32, 0)
     smooth = np.repeat(smooth, 3, axis=2)
     assert lh.photo_resemblance(gap_model, smooth, "conv_a")["conv_a"] > 0.8
-    assert copy is not None
 
 
 # --- heatmaps ---------------------------------------------------------------------------

@@ -50,10 +50,8 @@ def _panel_height(photos: Sequence[np.ndarray]) -> float:
     (at least 160 px high at 100 dpi, and a figure of a few hundred kB)."""
     import matplotlib.pyplot as plt
 
-    dpi = float(plt.rcParams["figure.dpi"])
-    small = max(photo.shape[0] for photo in photos if max(photo.shape[:2]) <= 256) if any(
-        max(photo.shape[:2]) <= 256 for photo in photos) else 0
-    return max(1.8, 0.92 * small / dpi)
+    small = [photo.shape[0] for photo in photos if max(photo.shape[:2]) <= 256]
+    return max(1.8, 0.92 * max(small, default=0) / float(plt.rcParams["figure.dpi"]))
 
 
 def _grid(count: int, ncols: int | None, aspect: float, panel_height: float):
