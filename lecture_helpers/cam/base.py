@@ -212,28 +212,27 @@ def forget_model(model: ZooModel | keras.Model) -> None:
     view(model).clear_cache()
 
 
-def probability_function(model: ZooModel | keras.Model) -> Callable[[Any], Any]:
-    """Cached compiled x → (N, C) class probabilities (binary models: [P(0), P(1)])."""
+def _output_function(model: ZooModel | keras.Model, kind: str) -> Callable[[Any], Any]:
+    """Cached compiled x → (N, C) ``kind``: "probabilities" or "scores" (the logits)."""
     model_view = view(model)
 
     def build() -> Callable:
-        sub = model_view.probe_model([model_view.probabilities], "probabilities")
+        tensor = model_view.probabilities if kind == "probabilities" else model_view.scores
+        sub = model_view.probe_model([tensor], kind)
         return tf.function(lambda x: sub(x, training=False),
                            input_signature=[model_view.input_spec()])
 
-    return model_view.cached(("probabilities_function",), build)
+    return model_view.cached((f"{kind}_function",), build)
+
+
+def probability_function(model: ZooModel | keras.Model) -> Callable[[Any], Any]:
+    """Cached compiled x → (N, C) class probabilities (binary models: [P(0), P(1)])."""
+    return _output_function(model, "probabilities")
 
 
 def logit_function(model: ZooModel | keras.Model) -> Callable[[Any], Any]:
     """Cached compiled x → (N, C) class scores, the logits (binary models: [-z, z])."""
-    model_view = view(model)
-
-    def build() -> Callable:
-        sub = model_view.probe_model([model_view.scores], "scores")
-        return tf.function(lambda x: sub(x, training=False),
-                           input_signature=[model_view.input_spec()])
-
-    return model_view.cached(("logit_function",), build)
+    return _output_function(model, "scores")
 
 
 def _is_batch(images: Any) -> bool:
