@@ -4,13 +4,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The student edition of the notebooks (`make student`).
+STUDENT   := build/student
 # nbcheck (tests/nbcheck): nbval's notebook runs, outputs compared by how stable they are.
 PYTEST_NB := --nbcheck --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=900
 # A oneDNN code path other than this CPU's default, for `make test-isa`: float rounding differs
 # by instruction set, as it does between machines. AVX2 where the CPU has AVX-512, else SSE41.
 ISA ?= $(shell grep -qs avx512 /proc/cpuinfo && echo AVX2 || echo SSE41)
 
-.PHONY: setup lab test test-isa unit notebooks bench lint slides web-assets clean
+.PHONY: setup lab test test-isa unit notebooks student bench lint slides web-assets clean
 
 setup: $(STAMP)
 	@$(BIN)/python -m lecture_helpers.prepare
@@ -26,19 +28,24 @@ $(STAMP): pyproject.toml
 lab: setup
 	$(BIN)/jupyter lab notebooks/
 
-test: setup web-assets
-	$(BIN)/python -m pytest tests notebooks $(PYTEST_NB)
+test: setup web-assets student
+	$(BIN)/python -m pytest tests notebooks $(STUDENT) $(PYTEST_NB)
 
 # The notebooks and the teaching claims again, on another CPU code path (CI runs it after `test`).
-test-isa: setup
-	ONEDNN_MAX_CPU_ISA=$(ISA) $(BIN)/python -m pytest notebooks $(PYTEST_NB)
+test-isa: setup student
+	ONEDNN_MAX_CPU_ISA=$(ISA) $(BIN)/python -m pytest notebooks $(STUDENT) $(PYTEST_NB)
 	ONEDNN_MAX_CPU_ISA=$(ISA) $(BIN)/python -m pytest tests/test_claims.py tests/test_faithfulness.py -m "not slow"
 
 unit: setup web-assets
 	$(BIN)/python -m pytest tests
 
-notebooks: setup
-	$(BIN)/python -m pytest notebooks $(PYTEST_NB)
+notebooks: setup student
+	$(BIN)/python -m pytest notebooks $(STUDENT) $(PYTEST_NB)
+
+# The student edition: every exercise's solution replaced by a stub that names its slide, into
+# build/student/ (lecture_helpers/check/student.py; needs no nbgrader). `make test` runs them.
+student: setup
+	$(BIN)/python -m lecture_helpers.check.student --out $(STUDENT) notebooks/[0-9][0-9]_*.ipynb
 
 bench: setup
 	$(BIN)/python -m benchmarks

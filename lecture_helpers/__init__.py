@@ -32,6 +32,7 @@ __version__ = "0.1.0"
 # One entry per name: "name": "module".
 _LAZY_EXPORTS: dict[str, str] = {
     "widgets": "widgets",
+    "check": "check",
     "modelview": "modelview",
     "view": "modelview",
     "ModelView": "modelview",

@@ -110,6 +110,7 @@ def test_exercises_in_notebook_order():
         "activation_model", "channel_grid", "prepare_image_for_display"
     ]
     assert [e.number for e in channels.EXERCISES] == ["1.1", "1.2", "1.3"]
+    assert [e.key for e in channels.EXERCISES][0] == "prepare_image_for_display"
     assert {e.notebook for e in channels.EXERCISES} == {"01_channels"}
 
 

@@ -150,10 +150,15 @@ class Feedback:
         return self.mime_bundle()
 
 
+def _library(filename: str) -> bool:
+    """A frame of the helpers, of an installed package or of Python itself, not the student's."""
+    return any(part in filename for part in ("lecture_helpers", "site-packages", "/lib/python"))
+
+
 def _student_frame(error: BaseException) -> str:
     """Where in the student's code the error happened ("line 4 of channel_grid"), if known."""
     frames = traceback.extract_tb(error.__traceback__)
-    frames = [f for f in frames if "lecture_helpers" not in f.filename]
+    frames = [f for f in frames if not _library(f.filename)]
     if not frames:
         return ""
     frame = frames[-1]

@@ -667,8 +667,21 @@ def _explain_display(error: BaseException, case: Case) -> str | None:
 
 EXERCISES: list[Exercise] = [
     Exercise(
-        key="activation_model",
+        key="prepare_image_for_display",
         number="1.1",
+        notebook=NOTEBOOK,
+        title="An image for display",
+        slide=SLIDE,
+        signature="prepare_image_for_display(img)",
+        reference=prepare_image_for_display,
+        cases=_display_cases,
+        compare=_compare_display,
+        observe=_observe_display,
+        explain=_explain_display,
+    ),
+    Exercise(
+        key="activation_model",
+        number="1.2",
         notebook=NOTEBOOK,
         title="A model with many outputs",
         slide=SLIDE,
@@ -681,7 +694,7 @@ EXERCISES: list[Exercise] = [
     ),
     Exercise(
         key="channel_grid",
-        number="1.2",
+        number="1.3",
         notebook=NOTEBOOK,
         title="The channel grid",
         slide=SLIDE,
@@ -690,18 +703,5 @@ EXERCISES: list[Exercise] = [
         cases=_channel_grid_cases,
         compare=_compare_channel_grid,
         explain=_explain_channel_grid,
-    ),
-    Exercise(
-        key="prepare_image_for_display",
-        number="1.3",
-        notebook=NOTEBOOK,
-        title="An image for display",
-        slide=SLIDE,
-        signature="prepare_image_for_display(img)",
-        reference=prepare_image_for_display,
-        cases=_display_cases,
-        compare=_compare_display,
-        observe=_observe_display,
-        explain=_explain_display,
     ),
 ]
