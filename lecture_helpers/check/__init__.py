@@ -20,12 +20,13 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from . import reference
 from ._core import Case, Exercise, ExerciseNotPassed, Feedback
 from ._core import check as _check
 from ._core import run as _run
 
 __all__ = [
-    "Case", "Exercise", "ExerciseNotPassed", "Feedback", "exercises", "run",
+    "Case", "Exercise", "ExerciseNotPassed", "Feedback", "exercises", "run", "reference",
     "activation_model", "channel_grid", "prepare_image_for_display",
     "ascent_step", "gradient_ascent", "plain_ascent_step",
     "class_step", "vanilla_saliency",

@@ -191,7 +191,9 @@ def run(exercise: Exercise, function: Any) -> Feedback:
             hint = exercise.explain(error, case) if exercise.explain else None
             where = _student_frame(error)
             text = f"raised {type(error).__name__}{where}: {_short(error)}"
-            return Feedback(exercise, WRONG, f"{text}. {hint}" if hint else text, case.name, number)
+            if hint:
+                text = text.rstrip(".…") + f". {hint}"
+            return Feedback(exercise, WRONG, text, case.name, number)
         expected = exercise.observe(exercise.reference, case)
         mistake = exercise.compare(case, got, expected)
         if mistake:

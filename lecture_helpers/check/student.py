@@ -164,8 +164,9 @@ def student_notebook(notebook: dict, where: str = "notebook") -> dict:
             )["key"]
             cell["outputs"] = [not_done_output(key)]
     first = student["cells"][0]
-    if first.get("cell_type") == "markdown":
-        first["source"] = _banner(keys) + _source(first)
+    if first.get("cell_type") == "markdown":  # the banner goes under the notebook's title
+        title, _, rest = _source(first).partition("\n")
+        first["source"] = f"{title}\n\n{_banner(keys)}{rest.lstrip(chr(10))}"
     student["metadata"]["lecture_helpers"] = {"edition": "student", "source": where}
     return student
 
