@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from lecture_helpers.check import student
 from lecture_helpers.notebook import SETUP_CELL
 from tests import browser
 from tests.notebook_files import NOTEBOOK_DIR, ROOT
@@ -116,4 +117,45 @@ def test_a_widget_of_another_notebook_responds(lab):
     browser.wait_until_all_cells_ran(page, timeout_s=300)
     assert browser.error_outputs(page) == [], "a cell shows an error or writes to stderr"
     _move_slider_and_check_image_changes(page, "Opacity", "04_gradcam-explorer")
+    page.close()
+
+
+# A student's wrong answer to exercise 4.1: the mean over every axis, not over i and j only.
+WRONG_CHANNEL_WEIGHTS = (
+    "def channel_weights(grads):\n"
+    "    return tf.reduce_mean(grads).numpy()  # the mean over all axes\n"
+)
+
+
+def test_a_student_runs_a_wrong_answer_and_reads_the_hint(lab):
+    """The student edition of notebook 4 in JupyterLab: write a wrong α, run it and its check."""
+    root, base, token, chromium = lab
+    student.write_student_notebooks([NOTEBOOK_DIR / "04_grad_cam.ipynb"], root / "student")
+    page = _page(chromium)
+    browser.open_notebook(page, base, token, "student/04_grad_cam.ipynb")
+    notebook = browser.current_notebook(page)
+    for index in (0, 1):  # the setup cell and the imports, as a student starts
+        notebook.locator(".jp-CodeCell").nth(index).locator(".cm-content").click()
+        page.keyboard.press("Shift+Enter")
+    exercise = notebook.locator(".jp-CodeCell", has_text="def channel_weights(grads):")
+    checker = notebook.locator(
+        ".jp-CodeCell", has_text="channel_weights = lh.check.channel_weights(channel_weights)"
+    )
+    assert "not written yet" in checker.locator(".lh-check").inner_text()  # as handed out
+    exercise.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(WRONG_CHANNEL_WEIGHTS)
+    page.keyboard.press("Shift+Enter")  # runs the exercise and selects the check below it
+    page.keyboard.press("Shift+Enter")  # runs the check
+    message = checker.locator(".lh-check-wrong")
+    message.wait_for(state="visible", timeout=120_000)
+    message.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "04_student-wrong-answer.png"))
+    text = message.inner_text()
+    assert "✗ Exercise 4.1, channel_weights:" in text
+    assert "the mean is over all axes; α averages over i and j only" in text
+    assert "Until it passes, the notebook uses lh.check.reference.channel_weights." in text
+    border = message.evaluate("element => getComputedStyle(element).borderLeftColor")
+    assert border == "rgb(198, 40, 40)", border  # the red of a wrong answer
+    assert browser.error_outputs(page) == [], "a cell shows an error or writes to stderr"
     page.close()

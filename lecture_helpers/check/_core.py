@@ -32,7 +32,7 @@ _STYLE = {
     NOT_DONE: ("#ef6c00", "#fff3e0", "#3e2200"),
     WRONG: ("#c62828", "#ffebee", "#3d0d0d"),
 }
-_MARK = {PASSED: "✓", NOT_DONE: "…", WRONG: "✗"}
+_MARK = {PASSED: "✓", NOT_DONE: "✎", WRONG: "✗"}
 
 
 class ExerciseNotPassed(AssertionError):
