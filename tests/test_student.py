@@ -150,7 +150,7 @@ def test_instructor_checker_cells_show_a_pass(editions):
     for name, (nb, _) in editions.items():
         for cell in nb["cells"]:
             if student.is_check_cell(cell):
-                text = "".join(o["data"]["text/plain"] for o in cell["outputs"])
+                text = "".join("".join(o["data"]["text/plain"]) for o in cell["outputs"])
                 assert text.startswith("✓ Exercise"), f"{name}: {text!r}"
 
 
