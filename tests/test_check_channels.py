@@ -217,7 +217,7 @@ def layer_objects(model, layer_names):
 ACTIVATION_MODEL_MISTAKES = [
     (returns_outputs, [
         "activation_model returned a list of 8 KerasTensor, not a keras.Model",
-        "return keras.Model(inputs=model.inputs, outputs=lay_outputs)",
+        "return keras.Model(inputs=model.input, outputs=lay_outputs)",
     ]),
     (forgets_return, ["returned None, not a keras.Model"]),
     (one_output, ["your model has 1 output; it needs one per name in layer_names (8)"]),
@@ -228,7 +228,7 @@ ACTIVATION_MODEL_MISTAKES = [
         "output 0 is the activation of layer 'image', not of 'conv2d_0'",
         "model.get_layer(name).output",
     ]),
-    (new_input, ["raised ValueError", "the original model's input, inputs=model.inputs"]),
+    (new_input, ["raised ValueError", "the original model's input, inputs=model.input"]),
     (layer_objects, [
         "raised ValueError", "the layers' outputs, not the layers: model.get_layer(name).output",
     ]),

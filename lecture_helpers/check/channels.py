@@ -36,7 +36,7 @@ def activation_model(model: Any, layer_names: Sequence[str]) -> Any:
     import keras
 
     lay_outputs = [model.get_layer(name).output for name in layer_names]
-    return keras.Model(inputs=model.inputs, outputs=lay_outputs)
+    return keras.Model(inputs=model.input, outputs=lay_outputs)
 
 
 def channel_grid(activation: Any, cols: int) -> np.ndarray:
@@ -219,7 +219,7 @@ def _compare_activation_model(case: Case, got: dict, expected: dict) -> str | No
     if not got["model"]:
         return (
             f"activation_model returned {got['what']}, not a keras.Model: "
-            "return keras.Model(inputs=model.inputs, outputs=lay_outputs)"
+            "return keras.Model(inputs=model.input, outputs=lay_outputs)"
         )
     outputs, wanted = got["outputs"], expected["outputs"]
     if len(outputs) != len(wanted):
@@ -263,7 +263,7 @@ def _explain_activation_model(error: BaseException, case: Case) -> str | None:
     text = str(error)
     if "not connected" in text or "disconnected" in text.lower():
         return (
-            "Build the new model on the original model's input, inputs=model.inputs: "
+            "Build the new model on the original model's input, inputs=model.input: "
             "a new keras.Input is not connected to the layers' outputs"
         )
     if "must be KerasTensors" in text:
