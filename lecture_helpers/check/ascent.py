@@ -332,22 +332,23 @@ def _compare_plain_step(case: Case, got: Any, expected: Any) -> str | None:
     return _compare_step(case, got, expected, trick=False)
 
 
-def _explain_step(error: BaseException, case: Case) -> str | None:
+def explain_step_error(error: BaseException, objective: str, update: str) -> str | None:
     """Hints for the errors a step raises: `I += ...` on a variable; a None gradient."""
     text = str(error)
     if isinstance(error, RuntimeError) and "tf.Variable" in text:
-        return (
-            "`I += ...` cannot update a tf.Variable: update the variable in place with "
-            "I.assign_add(...)"
-        )
+        return f"`I += ...` cannot update a tf.Variable: update the variable in place with {update}"
     if isinstance(error, TypeError | ValueError | AttributeError) and (
         "NoneType" in text or "(None)" in text
     ):
         return (
-            "tape.gradient returned None: compute the objective inside the `with "
+            f"tape.gradient returned None: compute {objective} inside the `with "
             "tf.GradientTape()` block, from I"
         )
     return None
+
+
+def _explain_step(error: BaseException, case: Case) -> str | None:
+    return explain_step_error(error, "the objective", "I.assign_add(...)")
 
 
 # --- 2.2: the loop -----------------------------------------------------------------------

@@ -36,6 +36,7 @@ from .ascent import (
     _step_close,
     _unchanged_hint,
     _where_differs,
+    explain_step_error,
 )
 
 __all__ = ["EXERCISES", "class_step", "vanilla_saliency"]
@@ -262,21 +263,7 @@ def _compare_class_step(case: Case, got: Any, expected: Any) -> str | None:
 
 
 def _explain_gradient(error: BaseException, case: Case) -> str | None:
-    """Hints for `I += ...` on a variable and for a None gradient."""
-    text = str(error)
-    if isinstance(error, RuntimeError) and "tf.Variable" in text:
-        return (
-            "`I += ...` cannot update a tf.Variable: update the variable in place with "
-            "I.assign(tf.clip_by_value(...))"
-        )
-    if isinstance(error, TypeError | ValueError | AttributeError) and (
-        "NoneType" in text or "(None)" in text
-    ):
-        return (
-            "tape.gradient returned None: compute f_c inside the `with tf.GradientTape()` "
-            "block, from I"
-        )
-    return None
+    return explain_step_error(error, "f_c", "I.assign(tf.clip_by_value(...))")
 
 
 # --- 3.2: vanilla saliency -----------------------------------------------------------------
