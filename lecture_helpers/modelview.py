@@ -24,6 +24,7 @@ helpers build for a model live in the view's bounded :meth:`ModelView.cached` st
 
 from __future__ import annotations
 
+import gc
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -374,12 +375,19 @@ class ModelView:
             self._cache.move_to_end(key)
             return self._cache[key]
         tag = key[0] if isinstance(key, tuple) and key else key
+        evicted = 0
         if limit is not None:
             same = [k for k in self._cache if (k[0] if isinstance(k, tuple) and k else k) == tag]
             for old in same[: max(0, len(same) - limit + 1)]:
                 del self._cache[old]
+                evicted += 1
         while len(self._cache) >= CACHE_LIMIT:
             self._cache.popitem(last=False)
+            evicted += 1
+        if evicted:
+            # Compiled functions sit in reference cycles: collect them now, so that their
+            # memory is reused by the build below instead of adding to the kernel's peak.
+            gc.collect()
         value = self._cache[key] = build()
         return value
 

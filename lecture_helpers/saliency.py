@@ -86,18 +86,41 @@ def gradient_function(model: ZooModel | keras.Model) -> tf.types.experimental.Po
     return model_view.cached(("saliency_gradient",), build)
 
 
+PIXELS_PER_BATCH = 4 * 224 * 224  # a backward pass holds ~50 MB per 224-px photo: 4 at a time
+
+
+def default_batch_size(pixels: int) -> int:
+    """Images per backward pass: 4 of 224 x 224 px, fewer for larger images (at least 1)."""
+    return max(1, PIXELS_PER_BATCH // max(1, int(pixels)))
+
+
 def _batched_gradients(
-    model: ZooModel | keras.Model, images: np.ndarray, class_index: int, batch_size: int
+    model: ZooModel | keras.Model, images: np.ndarray, class_index: int, batch_size: int,
+    weights: np.ndarray | None = None, square: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Scores (N,) and gradients (N, H, W, C) for a float32 batch, ``batch_size`` at a time."""
+    """Scores (N,) and gradients for a float32 batch (N, H, W, C), ``batch_size`` at a time.
+
+    Without ``weights``: every gradient, (N, H, W, C). With ``weights`` (N,): only their
+    weighted sum (of the squared gradients if ``square``), (H, W, C) in float64, added up
+    chunk by chunk, so memory holds one chunk of gradients, not N of them.
+    """
     fn = gradient_function(model)
     index = tf.constant(class_index, tf.int32)
     scores, grads = [], []
+    total = None
     for start in range(0, len(images), batch_size):
         s, g = fn(tf.constant(images[start : start + batch_size]), index)
         scores.append(s.numpy())
-        grads.append(g.numpy())
-    return np.concatenate(scores).astype(np.float64), np.concatenate(grads)
+        if weights is None:
+            grads.append(g.numpy())
+            continue
+        chunk = g.numpy().astype(np.float64)
+        if square:
+            chunk **= 2
+        part = np.tensordot(weights[start : start + batch_size], chunk, axes=(0, 0))
+        total = part if total is None else total + part
+    scores_all = np.concatenate(scores).astype(np.float64)
+    return scores_all, (np.concatenate(grads) if weights is None else total)
 
 
 # ---------------------------------------------------------------------------
@@ -308,7 +331,7 @@ def saliency(
     steps: int = 64,
     baseline: Any = None,
     path_exponent: float = 3.0,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     size: int | tuple[int, int] | None = None,
     seed: int = 0,
     verbose: bool = True,
@@ -319,8 +342,10 @@ def saliency(
 
     * ``"vanilla"``: max over colour channels of |df_c/dI|, one backward pass.
     * ``"smoothgrad"``: ``samples`` noisy copies (noise sigma = ``noise`` x 255), in
-      batches of ``batch_size``; ``magnitude=True`` averages the squared gradients (the
-      PAIR saliency library's default), ``False`` the signed ones; map = max over channels.
+      batches of ``batch_size`` (default: 4 images of 224 x 224 px, fewer for larger
+      images, which bounds memory: 2 at 224 x 448); ``magnitude=True`` averages the
+      squared gradients (the PAIR saliency library's default), ``False`` the signed ones;
+      map = max over channels.
     * ``"integrated_gradients"``: (I - I') times the average gradient at ``steps`` points
       on the straight path from ``baseline`` I' (default black = zeros; or ``'grey'``, a
       number, an array) to I. Points are spaced as alpha = t**path_exponent (t on a
@@ -338,6 +363,8 @@ def saliency(
         index = int(np.argmax(model_view.run("probabilities", x[None])[0]))
     else:
         index = model_view.class_index(class_index)
+    if batch_size is None:
+        batch_size = default_batch_size(x.shape[0] * x.shape[1])
     _check_positive(batch_size=batch_size)
     details: dict = {}
     if method == "vanilla":
@@ -354,14 +381,13 @@ def saliency(
         rng = np.random.default_rng(seed)
         noisy = x[None] + rng.normal(0.0, sigma, size=(samples, *x.shape)).astype(np.float32)
         batch = np.concatenate([x[None], noisy])  # row 0: the clean image, for its score
-        scores, grads = _batched_gradients(model, batch, index, batch_size)
-        noisy_grads = grads[1:].astype(np.float64)
+        mean = np.r_[0.0, np.full(samples, 1.0 / samples)]  # the noisy rows' mean
+        scores, attributions = _batched_gradients(model, batch, index, batch_size, mean,
+                                                  square=magnitude)
         score = float(scores[0])
-        if magnitude:
-            attributions = (noisy_grads**2).mean(axis=0)
+        if magnitude:  # the mean squared gradient
             saliency_map = attributions.max(axis=-1)
         else:
-            attributions = noisy_grads.mean(axis=0)
             saliency_map = np.abs(attributions).max(axis=-1)
         details.update(samples=samples, noise=float(noise), sigma=sigma, magnitude=magnitude)
     else:
@@ -376,8 +402,9 @@ def saliency(
             x - reference
         )[None]
         batch = np.concatenate([path, x[None], reference[None]])
-        scores, grads = _batched_gradients(model, batch, index, batch_size)
-        average_gradient = np.tensordot(weights, grads[:steps].astype(np.float64), axes=(0, 0))
+        scores, average_gradient = _batched_gradients(
+            model, batch, index, batch_size, np.r_[weights, 0.0, 0.0]  # the path's points
+        )
         attributions = ((x - reference) * average_gradient).astype(np.float32)
         score, baseline_score = float(scores[steps]), float(scores[steps + 1])
         difference = score - baseline_score

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import keras
 import numpy as np
 import pytest
@@ -324,14 +326,18 @@ def test_result_selection_and_plots(model):
 def test_engine_cache_keeps_only_the_most_recently_used_configurations():
     small = lh.lecture_small_convnet()
     kwargs = dict(steps=1, progress=False, transforms=None)
-    sizes = [32, 48, 64, 80]
+    sizes = [32, 48, 64]
     assert len(sizes) == opt.ENGINES_PER_MODEL + 1
-    for size in sizes[:3]:
+    for size in sizes[:2]:
         lh.visualize_filters(small, "conv2d_0", [0], size=size, **kwargs)
     lh.visualize_filters(small, "conv2d_0", [0], size=32, **kwargs)  # 32 used again
-    lh.visualize_filters(small, "conv2d_0", [0], size=80, **kwargs)  # evicts 48, not 32
+    evicted = weakref.ref(next(e for c, e in opt._ENGINES[small].items() if c.size[0] == 48))
+    lh.visualize_filters(small, "conv2d_0", [0], size=64, **kwargs)  # evicts 48, not 32
     kept = sorted(config.size[0] for config in opt._ENGINES[small])
-    assert kept == [32, 64, 80]
+    assert kept == [32, 64]
+    # The evicted engine is collected at once (its compiled step sits in reference cycles),
+    # so its memory is reused by the next build rather than added to the kernel's peak.
+    assert evicted() is None
 
 
 # ---------------------------------------------------------------------------

@@ -221,3 +221,13 @@ def test_compare_and_show(model, coffee):
     assert "(gap " in fig.axes[3].get_title()
     assert fig.axes[-1].get_ylabel().startswith("|gradient|")
     plt.close(fig)
+
+
+def test_default_batch_holds_four_photos_of_224_px():
+    """The default chunk bounds a backward pass's memory by pixels, not by image count."""
+    from lecture_helpers.saliency import default_batch_size
+
+    assert default_batch_size(224 * 224) == 4
+    assert default_batch_size(224 * 448) == 2  # the cat|dog scene
+    assert default_batch_size(128 * 128) == 12
+    assert default_batch_size(1024 * 1024) == 1
