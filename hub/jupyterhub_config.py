@@ -127,7 +127,7 @@ def prepared_models_dir() -> Path:
     return folder
 
 
-# --- addresses ---------------------------------------------------------------------------------
+# --- addresses -----------------------------------------------------------------------------------
 ip = env("HUB_IP", "")
 port = env_int("HUB_PORT", 8000)
 scheme = "https" if env("HUB_SSL_CERT", "") else "http"
@@ -147,7 +147,9 @@ c.ConfigurableHTTPProxy.pid_file = str(data_dir / "jupyterhub-proxy.pid")
 
 # The proxy: npm ci --prefix hub (make hub-proxy), else configurable-http-proxy on PATH.
 local_proxy = HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
-c.ConfigurableHTTPProxy.command = [str(local_proxy) if local_proxy.exists() else "configurable-http-proxy"]
+c.ConfigurableHTTPProxy.command = [
+    str(local_proxy) if local_proxy.exists() else "configurable-http-proxy"
+]
 if env_flag("HUB_PROXY_EXTERNAL"):
     if not os.environ.get("CONFIGPROXY_AUTH_TOKEN"):
         raise ValueError("HUB_PROXY_EXTERNAL=1 needs CONFIGPROXY_AUTH_TOKEN (the proxy's token)")
@@ -156,7 +158,7 @@ if env_flag("HUB_PROXY_EXTERNAL"):
 # A hub restart (upgrade, config change, crash) leaves the students' servers and kernels running.
 c.JupyterHub.cleanup_servers = False
 
-# --- who logs in --------------------------------------------------------------------------------
+# --- who logs in ---------------------------------------------------------------------------------
 authenticator = env("HUB_AUTHENTICATOR", "pam")
 admins = {name.strip() for name in env("HUB_ADMIN_USERS", "").split(",") if name.strip()}
 c.Authenticator.admin_users = admins
@@ -185,7 +187,7 @@ else:
     c.JupyterHub.authenticator_class = authenticator  # a dotted name; configure it below
     unix_users = env_flag("HUB_UNIX_USERS")
 
-# --- limits and spawner ----------------------------------------------------------------------------
+# --- limits and spawner --------------------------------------------------------------------------
 limits = load_limits(HUB_DIR / "limits.json")
 c.Spawner.mem_limit = limits.memory_limit
 c.Spawner.mem_guarantee = limits.memory_guarantee
@@ -219,7 +221,7 @@ else:
         c.SimpleLocalProcessSpawner.home_dir_template = str(home_root / "{username}")
         servers_as_root = os.geteuid() == 0
 
-# --- what a student's server runs -------------------------------------------------------------------
+# --- what a student's server runs ----------------------------------------------------------------
 notebooks = (REPO / env("HUB_NOTEBOOKS", "notebooks")).resolve()
 if not any(notebooks.glob("*.ipynb")):
     raise RuntimeError(f"HUB_NOTEBOOKS: no notebooks in {notebooks} (make student builds them)")

@@ -585,7 +585,10 @@ class Student:
     def save(self, path: str, notebook: dict[str, Any]) -> requests.Response:
         """PUT the notebook through the contents API, as JupyterLab's save does."""
         return self.rest(
-            "PUT", "contents", path, json={"type": "notebook", "format": "json", "content": notebook}
+            "PUT",
+            "contents",
+            path,
+            json={"type": "notebook", "format": "json", "content": notebook},
         )
 
     def load(self, path: str) -> dict[str, Any]:
@@ -667,7 +670,9 @@ def png_count(notebook: dict[str, Any]) -> int:
 
 def output_digest(notebook: dict[str, Any]) -> list[int]:
     """Per code cell, the number of outputs (to compare a saved notebook with a reloaded one)."""
-    return [len(cell.get("outputs", [])) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    return [
+        len(cell.get("outputs", [])) for cell in notebook["cells"] if cell["cell_type"] == "code"
+    ]
 
 
 def b64_png_bytes(output: dict[str, Any]) -> int:

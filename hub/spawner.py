@@ -282,7 +282,9 @@ def _write(path: Path, value: str | int) -> None:
     try:
         path.write_text(f"{value}\n")
     except OSError as exc:
-        raise CgroupError(f"cannot write {value!r} to {path}: {exc.strerror or exc}. {FIX}") from None
+        raise CgroupError(
+            f"cannot write {value!r} to {path}: {exc.strerror or exc}. {FIX}"
+        ) from None
 
 
 def _read_int(path: Path) -> int | None:
@@ -330,8 +332,7 @@ class ServerCgroup:
                 (own / parent / name).mkdir(exist_ok=True)
             except OSError as exc:
                 raise CgroupError(
-                    f"cannot create the cgroup {own / parent / name}: "
-                    f"{exc.strerror or exc}. {FIX}"
+                    f"cannot create the cgroup {own / parent / name}: {exc.strerror or exc}. {FIX}"
                 ) from None
             dirs[controller] = own / parent / name
         return cls(hierarchy.version, dirs)
