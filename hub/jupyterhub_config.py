@@ -39,6 +39,7 @@ import importlib.util
 import ipaddress
 import math
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -101,13 +102,17 @@ def is_loopback(ip: str) -> bool:
 def prepared_models_dir() -> Path:
     """The folder holding the converted model, checked: a student's first login converts nothing.
 
-    As lecture_helpers.assets.cache_dir() for the installed package (read without importing it,
-    which would import TensorFlow into the hub): $LECTURE_HELPERS_CACHE, else the repo's models/.
+    As lecture_helpers.assets.cache_dir() for the package the students' kernels import (found
+    from outside the repository, as a kernel in a student's folder finds it; not imported, which
+    would load TensorFlow): $LECTURE_HELPERS_CACHE, else that package's repository's models/.
     """
-    spec = importlib.util.find_spec("lecture_helpers")
-    if spec is None or not spec.origin:
+    code = "import importlib.util as u; s = u.find_spec('lecture_helpers'); print(s and s.origin)"
+    found = subprocess.run(
+        [sys.executable, "-c", code], cwd="/", capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if found in ("", "None"):
         raise RuntimeError("lecture_helpers is not installed in the hub's Python: run make setup")
-    package = Path(spec.origin).resolve().parent
+    package = Path(found).resolve().parent
     folder = Path(os.environ.get("LECTURE_HELPERS_CACHE") or package.parent / "models")
     tree = ast.parse((package / "assets.py").read_text())
     derived: dict[str, str] = {}
