@@ -125,6 +125,7 @@ class LocalHub:
             self.env["CONFIGPROXY_AUTH_TOKEN"] = self.proxy_token
         self.log_path = self.workdir / "hub.log"
         self.starts = 0
+        self.last_restart: dict[str, float] = {}
 
     # -- processes ---------------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> None:
@@ -175,7 +176,9 @@ class LocalHub:
         """Stop and start the hub; returns the seconds the hub was unavailable."""
         start = time.monotonic()
         self.stop_hub()
+        stopped = time.monotonic()
         self.start(timeout)
+        self.last_restart = {"stop_s": stopped - start, "start_s": time.monotonic() - stopped}
         return time.monotonic() - start
 
     def log_tail(self, lines: int = 40) -> str:
