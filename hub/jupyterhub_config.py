@@ -242,8 +242,10 @@ c.Spawner.environment = {
     "TF_NUM_INTEROP_THREADS": "1",
 }
 c.Spawner.default_url = "/lab/tree/lecture/01_channels.ipynb"
-c.Spawner.http_timeout = 60
-c.Spawner.start_timeout = 120
+# A server starts in about 6 CPU-seconds (imports), so when a whole class logs in at once on a
+# small machine, servers wait for CPU: 8 at once on 2 cores took about a minute (make bench-hub).
+c.Spawner.http_timeout = 180
+c.Spawner.start_timeout = 300
 kernel_idle = env_int("HUB_CULL_KERNEL_AFTER", 3600)
 server_idle = env_int("HUB_CULL_SERVER_AFTER", 3600)
 c.Spawner.args = [
@@ -252,5 +254,16 @@ c.Spawner.args = [
     "--MappingKernelManager.cull_connected=False",  # a student's open tab keeps the kernel
     "--MappingKernelManager.cull_busy=False",  # a long cell is not idle
     f"--ServerApp.shutdown_no_activity_timeout={server_idle}",
+    # Instructor-only server extensions stay off in students' servers (faster start):
+    # nbgrader's formgrader and course list, and the language-server bridge (no servers here).
+    *[
+        f"--ServerApp.jpserver_extensions={name}=False"
+        for name in (
+            "nbgrader.server_extensions.formgrader",
+            "nbgrader.server_extensions.course_list",
+            "jupyter_lsp",
+        )
+    ],
+    "--LabApp.extension_manager=readonly",  # students do not install JupyterLab extensions
     *(["--allow-root"] if servers_as_root else []),
 ]

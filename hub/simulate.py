@@ -638,7 +638,7 @@ class Student:
                 if result.status == "timeout":
                     run.stopped_by_budget = deadline - time.monotonic() <= 0
                     self.interrupt(kernel_id)
-                    socket_.wait_ready(30)  # the interrupted cell ends
+                    socket_.wait_ready(10)  # the interrupted cell ends
                     break
                 cell["outputs"] = result.outputs
                 cell["execution_count"] = result.execution_count

@@ -1,10 +1,10 @@
-"""A student's server command: copy the lecture notebooks in (never overwriting), then exec
-``jupyterhub-singleuser`` with the spawner's arguments.
+"""A student's server command: copy the lecture notebooks in (never overwriting), then run
+``jupyterhub-singleuser`` with the spawner's arguments, in this process.
 
 ``hub/jupyterhub_config.py`` sets ``Spawner.cmd = [python, hub/singleuser.py]`` and the
 environment variables ``LECTURE_NOTEBOOKS`` (folder to copy from) and ``LECTURE_FOLDER`` (folder
 name in the home, "lecture"). It runs as the student (after the spawner switched user and joined
-the cgroup), so the copies belong to the student; ``exec`` keeps the process id the hub tracks.
+the cgroup), so the copies belong to the student.
 Like ``cp -n``: a student's edited notebook is never replaced by a newer lecture copy.
 """
 
@@ -28,8 +28,17 @@ def copy_missing(source: Path, target: Path, pattern: str = "*.ipynb") -> list[P
     return copied
 
 
+def skip_slow_imports() -> None:
+    """Keep jsonschema from importing rfc3987-syntax, which compiles its Lark grammars at import:
+    3.3 of the server's ~6 CPU-seconds of start-up, which a class logging in at once pays on few
+    cores. jsonschema then only lacks its "iri" format check, which no Jupyter event schema uses
+    (tests/test_hub.py checks that the server still starts and runs a cell)."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def main(argv: list[str]) -> None:
-    """Copy the notebooks, then become jupyterhub-singleuser (same interpreter's bin folder)."""
+    """Copy the notebooks, then run jupyterhub-singleuser in this process (the pid the hub
+    tracks), as its console script does."""
     source = os.environ.get("LECTURE_NOTEBOOKS")
     if source:
         target = Path.home() / os.environ.get("LECTURE_FOLDER", "lecture")
@@ -39,8 +48,11 @@ def main(argv: list[str]) -> None:
                 print(f"copied {len(copied)} lecture notebooks into {target}", file=sys.stderr)
         except OSError as exc:  # the server still starts; the student sees an empty folder
             print(f"could not copy the lecture notebooks into {target}: {exc}", file=sys.stderr)
-    command = str(Path(sys.executable).parent / "jupyterhub-singleuser")
-    os.execv(command, [command, *argv])
+    skip_slow_imports()
+    from jupyterhub.singleuser import main as singleuser
+
+    sys.argv = [str(Path(sys.executable).parent / "jupyterhub-singleuser"), *argv]
+    sys.exit(singleuser())
 
 
 if __name__ == "__main__":

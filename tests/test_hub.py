@@ -512,3 +512,20 @@ def test_a_student_runs_a_cell_on_the_hub_and_nothing_is_left(tmp_path):
     assert not alive, f"processes left behind: {alive}"
     assert not _processes_under(str(tmp_path)), "processes of this hub left behind"
     assert time.monotonic() - start < 60
+
+
+def test_the_notebooks_are_copied_in_but_never_over_a_students_copy(tmp_path):
+    from hub.singleuser import copy_missing
+
+    source, home = tmp_path / "lecture", tmp_path / "home" / "lecture"
+    source.mkdir()
+    (source / "01_a.ipynb").write_text("lecture 1")
+    (source / "02_b.ipynb").write_text("lecture 2")
+    (source / "notes.txt").write_text("not a notebook")
+    home.mkdir(parents=True)
+    (home / "01_a.ipynb").write_text("the student's work")
+    assert copy_missing(source, home) == [home / "02_b.ipynb"]
+    assert (home / "01_a.ipynb").read_text() == "the student's work"
+    assert (home / "02_b.ipynb").read_text() == "lecture 2"
+    assert not (home / "notes.txt").exists()
+    assert copy_missing(source, home) == []
