@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -444,7 +445,11 @@ def run_faults(
         try:
             reports[key] = fn(*args)
         except Exception as exc:  # noqa: BLE001 - a fault scenario that breaks is a result too
-            reports[key] = {"error": f"{type(exc).__name__}: {exc}"}
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            reports[key] = {
+                "error": f"{type(exc).__name__}: {exc}",
+                "at": f"{Path(where.filename).name}:{where.lineno} {where.line}",
+            }
 
     def run_together(*jobs: tuple) -> None:
         threads = [threading.Thread(target=guarded, args=job) for job in jobs]

@@ -337,7 +337,7 @@ class KernelSocket:
         cookie = "; ".join(f"{c.name}={c.value}" for c in self.student.http.cookies)
         self.ws = websocket.create_connection(
             url, cookie=cookie, timeout=timeout, origin=self.student.hub_base
-        )
+        )  # the handshake, with the cookies that the OAuth login set
 
     def close(self) -> None:
         """Close the websocket (the kernel keeps running, as when a tab closes)."""
@@ -367,6 +367,7 @@ class KernelSocket:
             "buffers": [],
         }
         assert self.ws is not None, "connect() first"
+        self.ws.settimeout(30)  # receive() shortens the timeout; a send may wait on a busy host
         self.ws.send(json.dumps(message))
         return msg_id
 
