@@ -53,10 +53,10 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "build" / "bench-hub.json"
 NOTEBOOKS = ("lecture/01_channels.ipynb", "lecture/04_grad_cam.ipynb")
 GiB = 1024**3
-# Seconds per round, from the logins. N = 1 gets enough for both notebooks (about 170 s at one
+# Seconds per round, from the logins. N = 1 gets enough for both notebooks (about 180 s at one
 # core on the reference machine); the others share 2 cores, so their second notebook is cut.
-BUDGETS = {1: 185, 2: 55, 4: 70, 8: 115}
-FAULT_RESERVE = 150.0  # seconds kept for --faults (about 130 s on the reference machine)
+BUDGETS = {1: 200, 2: 50, 4: 65, 8: 130}
+FAULT_RESERVE = 110.0  # seconds kept for --faults (about 90 s on the reference machine)
 CLOSE_RESERVE = 25.0  # seconds kept for stopping everything
 OS_RESERVE = 1 * GiB  # memory a node keeps for the OS (plus the hub and proxy, measured)
 WINDOW = 15 * 60  # seconds: CPU capacity = students whose two notebooks all finish in this window
