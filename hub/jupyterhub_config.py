@@ -132,6 +132,22 @@ def prepared_models_dir() -> Path:
     return folder
 
 
+def not_for_others(paths: list[Path]) -> list[str]:
+    """Which of ``paths`` (or their folders) other Unix users cannot reach: students' servers
+    run as the students, so they need the Python, the lecture package and the notebooks."""
+    problems = []
+    for path in paths:
+        path = path.resolve()
+        for folder in [*reversed(path.parents), path]:
+            mode = folder.stat().st_mode
+            if folder.is_dir() and not mode & 0o001:
+                problems.append(f"{folder} (folder, mode {mode & 0o777:o}: others cannot enter)")
+                break
+            if folder == path and not folder.is_dir() and not mode & 0o004:
+                problems.append(f"{path} (mode {mode & 0o777:o}: others cannot read it)")
+    return problems
+
+
 # --- addresses -----------------------------------------------------------------------------------
 ip = env("HUB_IP", "")
 port = env_int("HUB_PORT", 8000)
@@ -231,6 +247,16 @@ notebooks = (REPO / env("HUB_NOTEBOOKS", "notebooks")).resolve()
 if not any(notebooks.glob("*.ipynb")):
     raise RuntimeError(f"HUB_NOTEBOOKS: no notebooks in {notebooks} (make student builds them)")
 c.Spawner.cmd = [sys.executable, str(HUB_DIR / "singleuser.py")]
+if unix_users and spawner != "systemd":
+    needed = [Path(sys.executable), HUB_DIR / "singleuser.py", notebooks / "01_channels.ipynb"]
+    blocked = not_for_others(needed)
+    if blocked:
+        raise RuntimeError(
+            "the students' servers run as their Unix users, who cannot reach: "
+            + "; ".join(blocked)
+            + ". Install the lecture and its Python where every user can read them (e.g. "
+            "/opt/lecture with `python3 -m venv`, not under /root or a private home)"
+        )
 threads = str(max(1, math.ceil(limits.cpu_limit)))  # as many threads as cores allowed
 c.Spawner.environment = {
     "LECTURE_NOTEBOOKS": str(notebooks),
