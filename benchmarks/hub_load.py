@@ -56,8 +56,8 @@ GiB = 1024**3
 # Seconds per round, from the logins. N = 1 gets enough for both notebooks (about 180 s at one
 # core on the reference machine); the others share 2 cores, so their second notebook is cut.
 BUDGETS = {1: 200, 2: 50, 4: 65, 8: 130}
-FAULT_RESERVE = 110.0  # seconds kept for --faults (about 90 s on the reference machine)
-CLOSE_RESERVE = 25.0  # seconds kept for stopping everything
+FAULT_RESERVE = 125.0  # seconds kept for --faults (95-110 s on the reference machine)
+CLOSE_RESERVE = 15.0  # seconds kept for stopping everything (about 5 s)
 OS_RESERVE = 1 * GiB  # memory a node keeps for the OS (plus the hub and proxy, measured)
 WINDOW = 15 * 60  # seconds: CPU capacity = students whose two notebooks all finish in this window
 
