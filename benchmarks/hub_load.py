@@ -591,9 +591,12 @@ def table(results: dict[str, Any]) -> str:
 class Watchdog(threading.Thread):
     """At the hard deadline: kill everything the load test started, write what exists, exit."""
 
-    def __init__(self, deadline: float, hubs: list[LocalHub], results: dict) -> None:
+    def __init__(
+        self, deadline: float, hubs: list[LocalHub], results: dict, workdir: Path | None = None
+    ) -> None:
         super().__init__(daemon=True)
         self.deadline, self.hubs, self.results = deadline, hubs, results
+        self.workdir = workdir
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -608,6 +611,8 @@ class Watchdog(threading.Thread):
 
             _kill_group(hub.proxy, timeout=2)
         write(self.results)
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
         os._exit(3)
 
 
@@ -649,9 +654,9 @@ def main(argv: list[str] | None = None) -> int:
     hub = LocalHub(workdir / "hub")
     hubs = [hub]
     deadline = started + args.deadline
-    watchdog = Watchdog(deadline, hubs, results)
+    watchdog = Watchdog(deadline, hubs, results, workdir)
     watchdog.start()
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         hub.start()
         hub_proc = psutil.Process(hub.hub.pid)
@@ -685,7 +690,8 @@ def main(argv: list[str] | None = None) -> int:
         leaks = hub.cgroup_dirs()
         results["cgroups_left_after_close"] = [str(p) for p in leaks]
         results["wall_s"] = round(now() - started, 1)
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         write(results)
         shutil.rmtree(workdir, ignore_errors=True)
     if results["rounds"]:
