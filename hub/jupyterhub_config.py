@@ -18,7 +18,8 @@ Settings (environment variables; defaults in brackets):
   HUB_AUTHENTICATOR [pam]       pam: the machine's Unix accounts (students in HUB_ALLOWED_GROUP,
                                 servers run as those users); native: jupyterhub-nativeauthenticator
                                 (sign-up + instructor approval); dummy: any name, any password
-                                (tests only, loopback only); or a dotted class name
+                                (tests only, loopback only unless HUB_ALLOW_INSECURE=1); or a
+                                dotted class name (HUB_UNIX_USERS=1 if its users are Unix users)
   HUB_ALLOWED_GROUP [students]  pam: the Unix group whose members may log in
   HUB_ADMIN_USERS [""]          comma-separated admin names (the instructor)
   HUB_HOME_ROOT [HUB_DATA_DIR/homes] homes when students are not Unix users (native, dummy)
@@ -247,7 +248,7 @@ notebooks = (REPO / env("HUB_NOTEBOOKS", "notebooks")).resolve()
 if not any(notebooks.glob("*.ipynb")):
     raise RuntimeError(f"HUB_NOTEBOOKS: no notebooks in {notebooks} (make student builds them)")
 c.Spawner.cmd = [sys.executable, str(HUB_DIR / "singleuser.py")]
-if unix_users and spawner != "systemd":
+if unix_users:
     needed = [Path(sys.executable), HUB_DIR / "singleuser.py", notebooks / "01_channels.ipynb"]
     blocked = not_for_others(needed)
     if blocked:
@@ -268,8 +269,8 @@ c.Spawner.environment = {
     "TF_NUM_INTEROP_THREADS": "1",
 }
 c.Spawner.default_url = "/lab/tree/lecture/01_channels.ipynb"
-# A server starts in about 6 CPU-seconds (imports), so when a whole class logs in at once on a
-# small machine, servers wait for CPU: 8 at once on 2 cores took about a minute (make bench-hub).
+# A server starts in about 4 CPU-seconds (imports), so when a whole class logs in at once on a
+# small machine, servers queue for CPU: 8 at once on a busy 2-core machine took 67 s to answer.
 c.Spawner.http_timeout = 180
 c.Spawner.start_timeout = 300
 kernel_idle = env_int("HUB_CULL_KERNEL_AFTER", 3600)
