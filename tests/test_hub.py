@@ -449,6 +449,16 @@ def test_the_kubernetes_config_uses_limits_json():
     assert "python -m lecture_helpers.prepare" in (ROOT / "postBuild").read_text()
 
 
+def test_the_readme_states_the_limits_of_limits_json():
+    limits = load_limits()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Teaching a class") : readme.index("## Your own model")]
+    assert f"| memory | {limits.memory_limit} " in section
+    assert f"| CPU | {limits.cpu_limit} core | {limits.cpu_guarantee} core |" in section
+    assert f"tljh-config set limits.memory {limits.memory_limit} " in section
+    assert f"tljh-config set limits.cpu {limits.cpu_limit} " in section
+
+
 # --- one real hub ------------------------------------------------------------------------------
 
 
