@@ -12,7 +12,8 @@ PYTEST_NB := --nbcheck --nbval-current-env --nbval-sanitize-with notebooks/sanit
 # by instruction set, as it does between machines. AVX2 where the CPU has AVX-512, else SSE41.
 ISA ?= $(shell grep -qs avx512 /proc/cpuinfo && echo AVX2 || echo SSE41)
 
-.PHONY: setup lab test test-isa unit notebooks student bench lint slides web-assets clean
+.PHONY: setup lab test test-isa unit notebooks student bench lint slides web-assets clean \
+	hub-proxy bench-hub
 
 setup: $(STAMP)
 	@$(BIN)/python -m lecture_helpers.prepare
@@ -52,8 +53,24 @@ student: setup
 bench: setup
 	$(BIN)/python -m benchmarks
 
+# The class JupyterHub (hub/, README "Teaching a class"). Its proxy, configurable-http-proxy,
+# comes from the npm registry at the version hub/package-lock.json pins, into hub/node_modules.
+HUB_PROXY := hub/node_modules/.bin/configurable-http-proxy
+
+hub-proxy: $(HUB_PROXY)
+
+$(HUB_PROXY): hub/package.json hub/package-lock.json
+	npm ci --prefix hub --no-audit --no-fund
+	@touch $@
+
+# The hub's load test (N = 1, 2, 4, 8 students running notebooks 1 and 4) and its fault
+# scenarios, on 127.0.0.1, stopping by itself within 10 minutes: build/bench-hub.json. As root
+# (the cgroup spawner enforces the per-student limits); not part of `make test`.
+bench-hub: setup hub-proxy
+	$(BIN)/python -m benchmarks.hub_load --faults
+
 lint: setup
-	$(BIN)/ruff check conftest.py lecture_helpers tests benchmarks scripts
+	$(BIN)/ruff check conftest.py lecture_helpers tests benchmarks scripts hub
 
 # One reveal.js deck per notebook, from the committed outputs, into build/slides/. Slides are
 # 1280x800 and scroll when taller (a widget under its code cell); scrolling calls jQuery, taken
