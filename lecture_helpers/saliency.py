@@ -86,7 +86,7 @@ def gradient_function(model: ZooModel | keras.Model) -> tf.types.experimental.Po
     return model_view.cached(("saliency_gradient",), build)
 
 
-PIXELS_PER_BATCH = 4 * 224 * 224  # a backward pass holds ~50 MB per 224-px photo: 4 at a time
+PIXELS_PER_BATCH = 4 * 224 * 224  # a backward pass's memory grows with its pixels: 4 photos
 
 
 def default_batch_size(pixels: int) -> int:

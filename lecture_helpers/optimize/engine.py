@@ -234,9 +234,9 @@ def _image_functions(config: _Config) -> tuple[Callable, Callable]:
 # Compiled steps kept per model (in its view's store, so they go away with the model);
 # beyond this, the least recently used goes.  Each holds its own copy of the merged
 # constant kernels and its gradient graph (about 150 MB for EfficientNet-Lite0), so an
-# unbounded cache would grow with every configuration tried.  Two: a notebook kernel stays
-# under 1.5 GB (benchmarks/bench_notebooks.py), and a widget going back and forth between
-# two settings compiles nothing.
+# unbounded cache would grow with every configuration tried.  Two: fewer held steps keep a
+# notebook kernel's memory down (benchmarks/bench_notebooks.py measures it), and a widget
+# going back and forth between two settings still compiles nothing.
 ENGINES_PER_MODEL = 2
 _ENGINE_TAG = "optimize_engine"  # the tag of this module's keys in a view's store
 
