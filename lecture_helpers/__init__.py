@@ -5,7 +5,6 @@ Importing this package imports TensorFlow once, with its start-up log lines sile
 
 from . import _quiet  # noqa: F401  (must come first: silences TensorFlow's import)
 from .assets import ASSETS, AssetError, asset_path, cache_dir
-from .claims import Claim, claim
 from .classes import class_index, find_class, imagenet_class_names
 from .errors import UnknownNameError, UnsafeModelFileError, UnsupportedModelError
 from .images import (
@@ -42,6 +41,7 @@ _LAZY_EXPORTS: dict[str, str] = {
     "show_saliency": "saliency",
     "class_neurons": "class_neurons",
     "slide_class_ascent": "class_neurons",
+    "start_image": "class_neurons",
     "visualize_class_preset": "class_neurons",
     "compare_class_presets": "class_neurons",
     "plot_preset_comparison": "class_neurons",
@@ -181,7 +181,6 @@ def _return_free_memory_to_the_system() -> None:
 __all__ = [
     "ASSETS",
     "AssetError",
-    "Claim",
     "SAMPLE_IMAGES",
     "UnknownNameError",
     "UnsafeCheckpointError",
@@ -190,7 +189,6 @@ __all__ = [
     "ZooModel",
     "asset_path",
     "cache_dir",
-    "claim",
     "class_index",
     "clear_caches",
     "clear_model_cache",

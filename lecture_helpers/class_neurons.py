@@ -36,6 +36,7 @@ from .errors import UnknownNameError
 from .images import resize_image
 from .modelview import clear_views, view
 from .optimize import OptimizationResult, regularizers, transforms, visualize_class
+from .perturbation import ascent_seed, perturb_start
 from .zoo import ZooModel
 
 # What "zero" means for a zoo model's input: images are RGB in [0, 255] and the
@@ -95,13 +96,13 @@ def start_image(start: str, size: tuple[int, int], seed: int = 0) -> np.ndarray:
     """
     height, width = size
     if start == "grey":
-        return np.full((height, width, 3), 127.0, np.float32)
+        return perturb_start(np.full((height, width, 3), 127.0, np.float32))
     if start == "zeros":
         return np.zeros((height, width, 3), np.float32)
     if start == "noise":
         rng = np.random.default_rng(seed)
         noise = 127.0 + 8.0 * rng.standard_normal((height, width, 3))
-        return np.clip(noise, 0, 255).astype(np.float32)
+        return perturb_start(np.clip(noise, 0, 255).astype(np.float32))
     raise UnknownNameError(f"unknown start {start!r}; use one of {', '.join(STARTS)}")
 
 
@@ -155,7 +156,9 @@ def slide_class_ascent(
     if int(steps) < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     step = _slide_step(model)
-    first = model_view.batch(start_image(start, (height, width), seed), size=(height, width))
+    first = model_view.batch(
+        start_image(start, (height, width), ascent_seed(seed)), size=(height, width)
+    )
     image = tf.constant(first)
     c, rate = tf.constant(index, tf.int32), tf.constant(float(lr), tf.float32)
     scores = []

@@ -91,3 +91,27 @@ def _free_helper_caches_after_each_module():
     helpers = sys.modules.get("lecture_helpers")
     if helpers is not None:
         helpers.clear_caches()
+
+
+# Markers by module, for `make quick` (-m "not (notebook or browser or hub or slow)"): what runs
+# notebooks, nbconvert or nbgrader, what drives Chromium, what starts a JupyterHub, and the long
+# gradient ascents. A test module that joins one of these kinds is listed here.
+MODULE_MARKERS = {
+    "test_nbcheck_notebooks": "notebook",
+    "test_notebook_cost": "notebook",
+    "test_slides": "notebook",
+    "test_student": "notebook",
+    "test_browser": "browser",
+    "test_deck_widgets": "browser",
+    "test_hub": "hub",
+    "test_claims": "slow",
+    "test_class_visualization": "slow",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item, "module", None)
+        marker = MODULE_MARKERS.get(module.__name__.rpartition(".")[2]) if module else None
+        if marker:
+            item.add_marker(marker)

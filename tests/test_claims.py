@@ -5,8 +5,9 @@ Claims that depend on a random seed must hold for seeds 0, 1 and 2 (for the long
 ascents, seed 0 is the notebook's own run). Every bound here is
 stricter than the one the notebook states, by the margin noted beside it, so that a claim
 that holds here still holds on a CPU whose rounding differs more. ``make test`` runs them all
-on the default code path; ``make test-isa`` runs the fast ones (not marked ``slow``) again
-under another oneDNN ISA; ``ONEDNN_MAX_CPU_ISA=SSE41 make test`` runs them all there.
+on the default code path; ``make test-cpu`` runs the fast ones (not marked ``slow``) again
+as another CPU would (another oneDNN ISA, perturbed and shifted ascents); ``ONEDNN_MAX_CPU_ISA=SSE41
+make test`` runs them all on that ISA.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.claim
 
 SEEDS = (0, 1, 2)
 # For the long gradient-ascent claims, seed 0 is the notebook's own run, whose printed claims
-# nbcheck compares (on this code path in make test, on another in make test-isa); the other two
+# nbcheck checks against their bounds (in make test, and perturbed in make test-cpu); the other two
 # seeds run here.
 OTHER_SEEDS = (1, 2)
 FLAMINGO = 130

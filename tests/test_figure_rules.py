@@ -46,7 +46,7 @@ def _code_lines(cell) -> int:
     if cell["cell_type"] != "code":
         return 0
     lines = "".join(cell["source"]).splitlines()
-    return sum(1 for line in lines if line.strip() and not line.strip().startswith("# nbcheck:"))
+    return sum(1 for line in lines if line.strip())
 
 
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.name)

@@ -63,33 +63,95 @@ def test_last_digit_unit():
 # -- cell policies ------------------------------------------------------------------------
 
 
+WHY = "gradient ascent amplifies float rounding, which differs by CPU"
+
+
+def _cell(source: str = "run()", **nbcheck) -> dict:
+    return {"cell_type": "code", "source": source,
+            "metadata": {"nbcheck": nbcheck} if nbcheck else {}}
+
+
 def test_default_policy():
-    assert policy.parse("x = 1\nprint(x)").is_default
+    assert policy.of_cell(_cell("x = 1\nprint(x)")).is_default
 
 
-def test_policy_settings_and_why():
-    cell = policy.parse(
-        "# nbcheck: pictures=ascent, rtol=0.05 -- gradient ascent amplifies rounding\nrun()"
-    )
+def test_policy_settings_and_why_live_in_metadata():
+    cell = policy.of_cell(_cell(pictures="ascent", rtol=0.05, why=WHY,
+                                bounds={"P after 20 steps": {"at_least": 0.9}}))
     assert cell.pictures == "ascent" and cell.rtol == 0.05
     assert "amplifies" in cell.why
-    assert policy.parse("# nbcheck: ignore -- a widget's text form shows live state").ignore
+    bound = cell.bounds["P after 20 steps"]
+    assert bound.holds(0.9) and not bound.holds(0.89)
+    assert policy.of_cell(_cell(ignore=True, why="a widget's text form shows live state")).ignore
 
 
 @pytest.mark.parametrize(
-    ("source", "message"),
+    ("settings", "message"),
     [
-        ("# nbcheck: ignore", "write '# nbcheck: <setting> -- <why>'"),
-        ("# nbcheck: ignore -- ok", "must say why"),
-        ("# nbcheck: pictures=fuzzy -- because it is chaotic", "unknown setting"),
-        ("# nbcheck: rtol=2 -- because it is chaotic", "between 0 and 1"),
-        ("# nbcheck:  -- because it is chaotic somehow", "names no setting"),
-        ("# nbcheck: ignore -- one reason here\n# nbcheck: ignore -- and one more", "one"),
+        ({"ignore": True}, "must say why"),
+        ({"ignore": True, "why": "ok"}, "must say why"),
+        ({"pictures": "fuzzy", "why": WHY}, "pictures must be one of"),
+        ({"rtol": 2, "why": WHY}, "between 0 and 1"),
+        ({"why": WHY}, "names no setting"),
+        ({"pictures": "ascent", "tolerance": 3, "why": WHY}, "unknown nbcheck setting"),
+        ({"bounds": {"P": {"above": 0.9}}, "why": WHY}, "at_least"),
+        ({"bounds": {"P": {"at_least": "high"}}, "why": WHY}, "finite number"),
     ],
 )
-def test_bad_policies_are_refused(source, message):
+def test_bad_policies_are_refused(settings, message):
     with pytest.raises(policy.PolicyError, match=message):
-        policy.parse(source)
+        policy.of_cell(_cell(**settings))
+
+
+@pytest.mark.parametrize(
+    "marker", ["# nbcheck: ignore -- a live widget view", "# NBVAL_IGNORE_OUTPUT"]
+)
+def test_a_policy_in_the_source_is_refused_students_would_read_it(marker):
+    with pytest.raises(policy.PolicyError, match="move it into the cell's 'nbcheck' metadata"):
+        policy.of_cell(_cell(marker + "\nrun()"))
+
+
+# -- bounded numbers ------------------------------------------------------------------------
+
+BOUNDS = {"P(flamingo) after 20 steps": policy.Bound(at_least=0.9),
+          "top-5 in random views (of 8)": policy.Bound(at_least=7)}
+
+
+def test_a_bounded_number_is_checked_by_its_bound_not_its_digits():
+    committed = "P(flamingo) after 20 steps: 1.00\npeacock top-5 in random views (of 8): 8\n"
+    new = "P(flamingo) after 20 steps: 0.93\npeacock  top-5 in random views (of 8): 7\n"
+    a, b, problems = text.apply_bounds(committed, new, BOUNDS)
+    assert problems == []
+    assert text.first_mismatch(a, b) is None
+    assert "…" in a and "0.93" not in b
+
+
+@pytest.mark.parametrize(
+    ("new", "problem"),
+    [
+        ("P(flamingo) after 20 steps: 0.85\nx top-5 in random views (of 8): 8\n",
+         "'P(flamingo) after 20 steps' = 0.85 (new), bound ≥ 0.9"),
+        ("P(flamingo) after 20 steps: 0.95\nx top-5 in random views (of 8): 6\n",
+         "'top-5 in random views (of 8)' = 6 (new), bound ≥ 7"),
+    ],
+)
+def test_a_bounded_number_outside_its_bound_fails(new, problem):
+    committed = "P(flamingo) after 20 steps: 1.00\nx top-5 in random views (of 8): 8\n"
+    assert text.apply_bounds(committed, new, BOUNDS)[2] == [problem]
+
+
+def test_unbounded_numbers_and_words_are_still_compared():
+    committed = "P(flamingo) after 20 steps: 1.00 at step 12\n"
+    a, b, _ = text.apply_bounds(committed, "P(flamingo) after 20 steps: 0.97 at step 14\n", BOUNDS)
+    assert "an integer differs" in str(text.first_mismatch(a, b))
+    a, b, _ = text.apply_bounds(committed, "P(tabby) after 20 steps: 0.97 at step 12\n", BOUNDS)
+    assert text.first_mismatch(a, b) is not None
+
+
+def test_a_bound_that_labels_nothing_is_reported():
+    assert text.unmatched_bounds(["P(flamingo) after 20 steps: 1.00"], BOUNDS) == [
+        "top-5 in random views (of 8)"
+    ]
 
 
 # -- pictures -----------------------------------------------------------------------------
@@ -127,6 +189,18 @@ def test_ascent_pictures_compare_colours_and_layout_not_strokes():
     one_panel = reference.copy()
     one_panel[20:140, 180:300] = 255.0
     assert not pictures.compare(reference, one_panel, "ascent").ok
+
+
+def test_a_chaotic_curve_may_cross_a_neighbouring_block_but_not_move_away():
+    """An objective curve drawn with thin lines moves by a block from one run to the next."""
+    blank = np.full((240, 480, 3), 255.0)
+    curve, nearby, elsewhere = blank.copy(), blank.copy(), blank.copy()
+    curve[100:103, 24:456] = 40.0  # one thin line across 18 blocks
+    nearby[124:127, 24:456] = 40.0  # the next row of blocks
+    elsewhere[196:199, 24:456] = 40.0  # four blocks lower
+    assert pictures.layout_overlap(curve, nearby) == 1.0
+    assert pictures.layout_overlap(curve, elsewhere) == 0.0
+    assert pictures.compare(curve, nearby, "ascent").ok
 
 
 def test_a_different_size_fails_with_the_sizes():

@@ -4,8 +4,8 @@ Each case runs some cells of a committed notebook under ``pytest --nbcheck`` (th
 what the picture needs, the picture), with one helper changed right after the setup cell. It
 expects exactly the cells whose pictures that change alters to fail, by their pictures (their
 text still matches), with the reference, the new picture and their difference written for a
-maintainer. ``make test-isa`` shows the other side: the untouched notebooks pass on another
-CPU code path.
+maintainer. ``make test-cpu`` shows the other side: the untouched notebooks pass as another CPU
+runs them (another oneDNN code path, every gradient ascent perturbed and from another seed).
 """
 
 from __future__ import annotations

@@ -94,16 +94,11 @@ class TestNotebook:
             "run `python scripts/run_notebook.py`, which strips them"
         )
 
-    def test_every_loosened_check_says_why(self, path):
-        """Outputs are compared by tests/nbcheck; a cell loosens that only with a
-        '# nbcheck: <setting> -- <why>' line, never with a bare nbval marker."""
-        for index, cell in enumerate(_code_cells(_load(path))):
-            source = "".join(cell["source"])
-            assert "NBVAL_" not in source, (
-                f"{path.name} code cell {index}: use '# nbcheck: ignore -- <why>' instead of "
-                "an nbval marker"
-            )
-            policy.parse(source)  # raises PolicyError, naming the problem, if it cannot be read
+    def test_every_loosened_check_says_why_in_metadata(self, path):
+        """Outputs are compared by tests/nbcheck; a cell loosens that only in its 'nbcheck'
+        metadata, with a reason, never with a comment students would read."""
+        for cell in _code_cells(_load(path)):
+            policy.of_cell(cell)  # raises PolicyError, naming the problem and the fix
 
     def test_widgets_have_saved_state(self, path):
         nb = _load(path)

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from .._quiet import tf
+from ..perturbation import ascent_seed, perturb_start
 from .engine import GRADIENT_EPSILON, _Config, _engine
 from .objectives import Objective, _check_index, _ModelInfo, _PerImage, class_logit
 from .objectives import channel as channel_objective
@@ -118,8 +119,9 @@ def maximize(
     engine = _engine(info.view, config, evaluator)
 
     n = len(bound)
+    seed = ascent_seed(seed)
     rng = np.random.default_rng(seed)
-    p = tf.constant(parameterization.init(rng, n, height, width))
+    p = tf.constant(perturb_start(parameterization.init(rng, n, height, width)))
     m = tf.zeros_like(p)
     v = tf.zeros_like(p)
     params_t = tf.constant(params)

@@ -7,8 +7,8 @@ sanitizer file, timeouts, stderr and error checks), with three changes to the co
   to one unit in their last digit (plus a cell's ``rtol``);
 * every ``image/png`` by :func:`tests.nbcheck.pictures.compare`, which nbval skips; a failure
   writes the committed picture, the new one and their difference to ``test-artifacts/nbcheck/``;
-* a cell's ``# nbcheck:`` comment (:mod:`tests.nbcheck.policy`) loosens its comparison, and
-  must say why.
+* a cell's ``nbcheck`` metadata (:mod:`tests.nbcheck.policy`) loosens its comparison, and
+  must say why: a picture made by gradient ascent, or a printed number checked by its bound.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class CheckedCell(IPyNbCell):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         try:
-            self.policy, self.policy_error = policy.parse(self.cell.source), None
+            self.policy, self.policy_error = policy.of_cell(self.cell), None
         except policy.PolicyError as error:
             self.policy, self.policy_error = policy.CellPolicy(), str(error)
 
@@ -90,17 +90,28 @@ class CheckedCell(IPyNbCell):
         if self.policy.ignore:
             return True
         test = copy.deepcopy(test)
-        reasons = self._adopt_agreeing_text(test, ref)
+        reasons, broken = self._adopt_agreeing_text(test, ref)
         text_ok = super().compare_outputs(test, ref, skip_compare)  # resets the traceback
         if not text_ok:
             self.comparison_traceback.extend(f"nbcheck: {reason}" for reason in reasons)
-        return self._compare_pictures(test, ref) and text_ok
+        self.comparison_traceback.extend(f"nbcheck: {problem}" for problem in broken)
+        return self._compare_pictures(test, ref) and text_ok and not broken
 
-    def _adopt_agreeing_text(self, test: list, ref: list) -> list[str]:
+    def _adopt_agreeing_text(self, test: list, ref: list) -> tuple[list[str], list[str]]:
         """Give each new text that says what the committed one says the committed value, so
-        that nbval's exact comparison passes it; return why the others disagree."""
-        reasons = []
+        that nbval's exact comparison passes it. Returns why the others disagree, and every
+        bounded number outside its bound (or bound that labels no printed number)."""
+        reasons, broken = [], []
         test_slots, ref_slots = _text_slots(test), _text_slots(ref)
+        bounds = self.policy.bounds
+        if bounds:
+            printed = [
+                self.sanitize(_joined(h[k])) for values in ref_slots.values() for h, k in values
+            ]
+            broken.extend(
+                f"bound {label!r} labels no printed number"
+                for label in text.unmatched_bounds(printed, bounds)
+            )
         for key, ref_values in ref_slots.items():
             test_values = test_slots.get(key, [])
             if len(test_values) != len(ref_values):
@@ -109,14 +120,16 @@ class CheckedCell(IPyNbCell):
                 test_values, ref_values, strict=True
             ):
                 old, new = ref_holder[ref_key], test_holder[test_key]
-                mismatch = text.first_mismatch(
-                    self.sanitize(_joined(old)), self.sanitize(_joined(new)), self.policy.rtol
+                old_text, new_text, problems = text.apply_bounds(
+                    self.sanitize(_joined(old)), self.sanitize(_joined(new)), bounds
                 )
+                broken.extend(problems)
+                mismatch = text.first_mismatch(old_text, new_text, self.policy.rtol)
                 if mismatch is None:
                     test_holder[test_key] = old
                 else:
                     reasons.append(f"{key}: {mismatch}")
-        return reasons
+        return reasons, broken
 
     def _compare_pictures(self, test: list, ref: list) -> bool:
         ref_pngs, test_pngs = _pngs(ref), _pngs(test)
@@ -143,3 +156,25 @@ class CheckedCell(IPyNbCell):
 
 def _joined(value) -> str:
     return "".join(value) if isinstance(value, list) else value
+
+
+def read_sanitizer(path: Path):
+    """The sanitizer file's regex/replace pairs as one function (nbval's format)."""
+    import re
+
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    pairs, pattern = [], None
+    for line in lines:
+        if line.startswith("regex:"):
+            pattern = line[len("regex:"):].strip()
+        elif line.startswith("replace:") and pattern is not None:
+            pairs.append((re.compile(pattern), line[len("replace:"):].strip()))
+            pattern = None
+
+    def sanitize(value: str) -> str:
+        for regex, replacement in pairs:
+            value = regex.sub(replacement, value)
+        return value
+
+    return sanitize
+

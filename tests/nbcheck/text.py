@@ -68,3 +68,50 @@ def first_mismatch(reference: str, new: str, rtol: float = 0.0) -> Mismatch | No
             kind = "a float beyond its tolerance" if _is_float(ref_number) else "an integer"
             return Mismatch(ref_number, new_number, f"{kind} differs")
     return None
+
+
+# -- bounded numbers: a chaotic process's printed result, checked by its bound --------------
+
+PLACEHOLDER = "…"
+
+
+def _label_pattern(label: str) -> re.Pattern:
+    """``label``, then an optional colon or equals sign, then the number (captured)."""
+    words = [re.escape(word) for word in label.split()]
+    return re.compile(r"(?<![\w])" + r"\s+".join(words) + r"\s*[:=]?\s*(" + NUMBER.pattern + r")")
+
+
+def bounded_numbers(value: str, bounds: dict) -> list[tuple[str, str, object]]:
+    """Every ``(label, number, bound)`` that ``value`` prints for the labels of ``bounds``."""
+    found = []
+    for label, bound in bounds.items():
+        for match in _label_pattern(label).finditer(value):
+            found.append((label, match.group(1), bound))
+    return found
+
+
+def _replace_numbers(value: str, pattern: re.Pattern) -> str:
+    return pattern.sub(
+        lambda m: m.group(0)[: m.start(1) - m.start(0)] + PLACEHOLDER, value
+    )
+
+
+def apply_bounds(reference: str, new: str, bounds: dict) -> tuple[str, str, list[str]]:
+    """Check each bounded number of both texts against its bound, and hide it from the digit
+    comparison. Returns the two texts with those numbers replaced, and every problem found:
+    a number outside its bound (committed or new), or a bound that labels nothing."""
+    problems = []
+    for label, bound in bounds.items():
+        pattern = _label_pattern(label)
+        for name, value in (("committed", reference), ("new", new)):
+            for match in pattern.finditer(value):
+                number = float(match.group(1))
+                if not bound.holds(number):
+                    problems.append(f"{label!r} = {match.group(1)} ({name}), bound {bound}")
+        reference, new = _replace_numbers(reference, pattern), _replace_numbers(new, pattern)
+    return reference, new, problems
+
+
+def unmatched_bounds(texts: list[str], bounds: dict) -> list[str]:
+    """The labels of ``bounds`` that none of ``texts`` prints (stale metadata)."""
+    return [label for label in bounds if not any(_label_pattern(label).search(t) for t in texts)]
