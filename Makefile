@@ -17,8 +17,9 @@ PERTURB ?= 1e-5
 SEED_SHIFT ?= 1
 OTHER_CPU := ONEDNN_MAX_CPU_ISA=$(ISA) LECTURE_HELPERS_PERTURB=$(PERTURB) \
 	LECTURE_HELPERS_SEED_SHIFT=$(SEED_SHIFT)
-# `make quick`: the unit tests that need no notebook run, browser, hub or long gradient ascent.
-QUICK := -m "not (notebook or browser or hub or slow)"
+# `make quick`: the unit tests that need no notebook run, browser, hub, long gradient ascent,
+# many full-size model runs or teaching claim (tests/conftest.py assigns the markers).
+QUICK := -m "not (notebook or browser or hub or slow or heavy or claim)"
 
 .PHONY: setup lab test test-cpu quick unit notebooks student bench lint slides web-assets clean \
 	hub-proxy bench-hub

@@ -93,9 +93,11 @@ def _free_helper_caches_after_each_module():
         helpers.clear_caches()
 
 
-# Markers by module, for `make quick` (-m "not (notebook or browser or hub or slow)"): what runs
-# notebooks, nbconvert or nbgrader, what drives Chromium, what starts a JupyterHub, and the long
-# gradient ascents. A test module that joins one of these kinds is listed here.
+# Markers by module, for `make quick` (-m "not (notebook or browser or hub or slow or heavy or
+# claim)"): what runs notebooks, nbconvert or nbgrader, what drives Chromium, what starts a
+# JupyterHub, the long gradient ascents, and the suites of many full-size model computations
+# (the teaching claims carry `claim` already). A test module that joins one of these kinds is
+# listed here. `make quick` took 104 s of pytest (116 s in all) on 2 cores.
 MODULE_MARKERS = {
     "test_nbcheck_notebooks": "notebook",
     "test_notebook_cost": "notebook",
@@ -104,8 +106,15 @@ MODULE_MARKERS = {
     "test_browser": "browser",
     "test_deck_widgets": "browser",
     "test_hub": "hub",
-    "test_claims": "slow",
     "test_class_visualization": "slow",
+    "test_any_model": "heavy",
+    "test_cam": "heavy",
+    "test_guided_seams": "heavy",
+    "test_optimize": "heavy",
+    "test_saliency": "heavy",
+    "test_zoo": "heavy",
+    "test_class_widgets": "heavy",
+    "test_gradcam_explorer": "heavy",
 }
 
 

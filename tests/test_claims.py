@@ -1,13 +1,14 @@
 """The teaching claims the notebooks make from measurements, on this CPU's code path.
 
-Each test names the notebook section whose text or printed claim (``lh.claim``) it backs.
+Each test names the notebook section whose text or printed claim it backs (the bound the
+notebook states lives in that cell's nbcheck metadata).
 Claims that depend on a random seed must hold for seeds 0, 1 and 2 (for the long gradient
 ascents, seed 0 is the notebook's own run). Every bound here is
 stricter than the one the notebook states, by the margin noted beside it, so that a claim
 that holds here still holds on a CPU whose rounding differs more. ``make test`` runs them all
 on the default code path; ``make test-cpu`` runs the fast ones (not marked ``slow``) again
-as another CPU would (another oneDNN ISA, perturbed and shifted ascents); ``ONEDNN_MAX_CPU_ISA=SSE41
-make test`` runs them all on that ISA.
+as another CPU would (another oneDNN ISA, perturbed and shifted ascents);
+``ONEDNN_MAX_CPU_ISA=SSE41 make test`` runs them all on that ISA.
 """
 
 from __future__ import annotations
