@@ -47,15 +47,17 @@ def execute(notebook: Path, out: Path, env: dict[str, str]) -> Path:
 
 
 def _texts(outputs: list) -> list[str]:
+    """Each stream's whole text (however the kernel chunked it), then each rich text output."""
+    streams: dict[str, str] = {}
     found = []
     for output in outputs:
         if output.get("output_type") == "stream":
-            found.append("".join(output["text"]))
+            streams[output["name"]] = streams.get(output["name"], "") + "".join(output["text"])
         for mime in TEXT_MIMES:
             if mime in output.get("data", {}) and mime != "text/html":
                 value = output["data"][mime]
                 found.append("".join(value) if isinstance(value, list) else value)
-    return found
+    return [*streams.values(), *found]
 
 
 def compare(committed: Path, executed: Path) -> list[str]:
