@@ -100,6 +100,18 @@ class TestNotebook:
         for cell in _code_cells(_load(path)):
             policy.of_cell(cell)  # raises PolicyError, naming the problem and the fix
 
+    def test_every_cell_that_takes_a_gradient_records_its_own_tape(self, path):
+        """A non-persistent tape gives its gradient once: a cell that calls tape.gradient on a
+        tape recorded in an earlier cell fails when a student runs it again."""
+        for index, cell in enumerate(_code_cells(_load(path))):
+            source = "".join(cell["source"])
+            recorded = set(re.findall(r"GradientTape\([^)]*\)\s+as\s+(\w+)", source))
+            for tape in re.findall(r"\b(\w+)\.gradient\(", source):
+                assert tape in recorded, (
+                    f"{path.name} code cell {index} calls {tape}.gradient on a tape recorded in "
+                    "another cell: record the tape in the same cell"
+                )
+
     def test_widgets_have_saved_state(self, path):
         nb = _load(path)
         shows_widgets = any(
