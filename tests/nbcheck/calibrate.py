@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 
 from tests.nbcheck import pictures, policy, text
-from tests.nbcheck.plugin import TEXT_MIMES, read_sanitizer
+from tests.nbcheck.plugin import TEXT_MIMES
 from tests.nbcheck.text import apply_bounds, bounded_numbers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +59,25 @@ def _texts(outputs: list) -> list[str]:
                 value = output["data"][mime]
                 found.append("".join(value) if isinstance(value, list) else value)
     return [*streams.values(), *found]
+
+
+def read_sanitizer(path: Path):
+    """The sanitizer file's regex/replace pairs as one function (nbval's format)."""
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    pairs, pattern = [], None
+    for line in lines:
+        if line.startswith("regex:"):
+            pattern = line[len("regex:"):].strip()
+        elif line.startswith("replace:") and pattern is not None:
+            pairs.append((re.compile(pattern), line[len("replace:"):].strip()))
+            pattern = None
+
+    def sanitize(value: str) -> str:
+        for regex, replacement in pairs:
+            value = regex.sub(replacement, value)
+        return value
+
+    return sanitize
 
 
 def compare(committed: Path, executed: Path) -> list[str]:

@@ -156,25 +156,3 @@ class CheckedCell(IPyNbCell):
 
 def _joined(value) -> str:
     return "".join(value) if isinstance(value, list) else value
-
-
-def read_sanitizer(path: Path):
-    """The sanitizer file's regex/replace pairs as one function (nbval's format)."""
-    import re
-
-    lines = [line.strip() for line in path.read_text().splitlines()]
-    pairs, pattern = [], None
-    for line in lines:
-        if line.startswith("regex:"):
-            pattern = line[len("regex:"):].strip()
-        elif line.startswith("replace:") and pattern is not None:
-            pairs.append((re.compile(pattern), line[len("replace:"):].strip()))
-            pattern = None
-
-    def sanitize(value: str) -> str:
-        for regex, replacement in pairs:
-            value = regex.sub(replacement, value)
-        return value
-
-    return sanitize
-
