@@ -119,6 +119,10 @@ _LAZY_EXPORTS: dict[str, str] = {
     "grid_artifact_score": "grid_artifacts",
     "checkerboard_score": "grid_artifacts",
     "plot_checkerboard_aliasing": "grid_artifacts",
+    "image_quality": "image_quality",
+    "colourfulness": "image_quality",
+    "period2_energy": "image_quality",
+    "clipped_share": "image_quality",
     "plot_faithfulness": "attribution_metrics",
 }
 

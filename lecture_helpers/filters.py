@@ -110,11 +110,13 @@ def plot_kernels(
     nrows = math.ceil(n / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.5))
     for index, ax in enumerate(np.ravel(axes)):
+        if index >= n:  # a short last row: no empty panels
+            ax.remove()
+            continue
         ax.axis("off")
-        if index < n:
-            ax.imshow(patches[index], interpolation="nearest")
-            ax.set_title(str(index), fontsize=10)
-            mark_tile(ax)
+        ax.imshow(patches[index], interpolation="nearest")
+        ax.set_title(str(index), fontsize=10)
+        mark_tile(ax)
     kh, kw = patches.shape[1:3]
     fig.suptitle(f"{layer}: {n} filters of {kh}x{kw}x3 (each stretched to its own range)"
                  if norm == "kernel" else f"{layer}: {n} filters of {kh}x{kw}x3 (one scale)")
@@ -192,17 +194,22 @@ def plot_similar_pairs(
     ``mode`` may be a list (e.g. ``("similar", "opposite")``): one row per mode."""
     import matplotlib.pyplot as plt
 
-    from .figures import mark_tile
+    from .figures import mark_tile, wrap_text
 
     modes = [mode] if isinstance(mode, str) else list(mode)
     kernels = layer_kernels(model, layer, fold_batchnorm)
     kernel_patches(kernels[..., :1])  # checks that the filters are RGB pictures
     rows = [most_similar_pairs(kernel_similarity(kernels), k, m) for m in modes]
     width = 2 * max(len(pairs) for pairs in rows)
-    fig, axes = plt.subplots(
-        len(rows), width, figsize=(size * width, (size + 0.75) * len(rows) + 0.3), squeeze=False
-    )
     label = {"similar": "most similar", "opposite": "most opposite", "absolute": "largest |cos|"}
+    # the title wrapped to the figure's width (a few pairs make a narrow figure)
+    title = wrap_text(f"{layer}: the {k} {' and the '.join(label[m] for m in modes)} pairs "
+                      "(grey = 0; one scale per pair)", 0.95 * size * width,
+                      plt.rcParams["figure.titlesize"])
+    fig, axes = plt.subplots(
+        len(rows), width, squeeze=False,
+        figsize=(size * width, (size + 0.75) * len(rows) + 0.1 + 0.2 * (title.count("\n") + 1)),
+    )
     for row, (pairs, m) in enumerate(zip(rows, modes, strict=True)):
         for p, (i, j, value) in enumerate(pairs):
             pair = kernel_patches(kernels[..., [i, j]], "layer")  # one colour scale per pair
@@ -215,9 +222,8 @@ def plot_similar_pairs(
                 mark_tile(ax)
             axes[row, 2 * p].set_title(f"{label[m]}: cos = {value:+.2f}" if p == 0
                                        else f"cos = {value:+.2f}", fontsize=10, loc="left")
-        for ax in axes[row, 2 * len(pairs):]:
-            ax.set_visible(False)
-    fig.suptitle(f"{layer}: the {k} {' and the '.join(label[m] for m in modes)} pairs "
-                 "(grey = 0; one scale per pair)")
+        for ax in axes[row, 2 * len(pairs):]:  # fewer pairs than asked: no empty panels
+            ax.remove()
+    fig.suptitle(title)
     fig.tight_layout()
     return fig

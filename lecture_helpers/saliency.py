@@ -468,6 +468,23 @@ def render_map(
     return np.round(colours * 255.0).astype(np.uint8)
 
 
+MAP_TITLE_PT = 11  # the maps' titles (the photo's: the axes title size)
+TITLE_LINE_IN = 0.2  # the height of one more line of title (11-12 pt)
+
+
+def _map_title(result: SaliencyMap, label: str | None, width_in: float) -> str:
+    """A map's title, wrapped to its panel: the method (and IG's completeness gap), after
+    the class when the row has no photo to name it."""
+    from .figures import wrap_text
+
+    title = METHOD_TITLES.get(result.method, result.method)
+    if result.completeness_gap is not None:
+        title += f" (gap {100 * result.completeness_gap:.0f}%)"
+    if label is not None:
+        title = f"{label}\n{title}"
+    return wrap_text(title, width_in, MAP_TITLE_PT)
+
+
 def show_saliency(
     results: Sequence[SaliencyMap] | Sequence[Sequence[SaliencyMap]],
     cmap: str = "inferno",
@@ -478,40 +495,66 @@ def show_saliency(
 ):
     """Plot rows of saliency maps (one row per image or class): the photo, then each map.
 
-    ``results`` is a list of SaliencyMap (one row) or a list of such lists. ``photo=False``
-    leaves out the photo column (show it once elsewhere). A colorbar gives the scale: each
-    map divided by its own ``percentile``-th percentile. Returns the matplotlib figure.
+    ``results`` is a list of SaliencyMap (one row) or a list of such lists. Every figure
+    shows the photo the maps explain: ``photo=True`` in a column of its own, left of each
+    row (named by the row's class); ``photo=False`` once, above all rows. Rows of one
+    image get the photo above them also when a photo column would make the figure wider
+    than a slide (:data:`lecture_helpers.figures.SLIDE_RULES`); rows of different images
+    always keep the photo column. Titles wrap to their panel's width. A colorbar gives the
+    scale: each map divided by its own ``percentile``-th percentile. Returns the matplotlib
+    figure.
     """
     import matplotlib.pyplot as plt
+
+    from .figures import SLIDE_RULES, wrap_text
 
     rows = [results] if results and isinstance(results[0], SaliencyMap) else list(results)
     if not rows or not all(rows):
         raise ValueError("show_saliency needs at least one SaliencyMap")
-    columns = int(photo) + max(len(r) for r in rows)
+    first_image = rows[0][0].image
+    shared = all(np.array_equal(r[0].image, first_image) for r in rows)
+    maps_per_row = max(len(r) for r in rows)
     aspect = max(r[0].image.shape[1] / r[0].image.shape[0] for r in rows)
-    fig, axes = plt.subplots(
-        len(rows), columns,
-        figsize=(panel_size * aspect * columns + 1.0, (panel_size + 0.55) * len(rows) + 0.4),
-        squeeze=False, layout="constrained",
+    with_column_px = (panel_size * aspect * (maps_per_row + 1) + 1.0) * plt.rcParams["figure.dpi"]
+    # the photo once, above, when asked, or when a photo column would not fit on a slide
+    photo_column = not shared or (bool(photo) and with_column_px <= SLIDE_RULES.max_width_px)
+    columns = int(photo_column) + maps_per_row
+    width_in = 0.92 * panel_size * aspect  # the title's room over a panel
+    labels = [f"{r[0].class_name} (class {r[0].class_index})" for r in rows]
+    titles = [[_map_title(m, None if photo_column else label, width_in) for m in r]
+              for r, label in zip(rows, labels, strict=True)]
+    photo_titles = [wrap_text(label, width_in) for label in labels]
+    lines = [max(t.count("\n") + 1 for t in [*row, *([p] if photo_column else [])])
+             for row, p in zip(titles, photo_titles, strict=True)]
+    heights = [panel_size + 0.25 + TITLE_LINE_IN * n for n in lines]
+    if not photo_column:  # the photo, once, above the rows
+        heights.insert(0, panel_size + 0.25 + TITLE_LINE_IN)
+    fig = plt.figure(
+        figsize=(panel_size * aspect * columns + 1.0, sum(heights) + (0.4 if suptitle else 0.1)),
+        layout="constrained",
     )
-    image = None
-    for row, maps in zip(axes, rows, strict=True):
-        first = maps[0]
-        label = f"{first.class_name} (class {first.class_index})"
-        if photo:
-            row[0].imshow(first.image)
-            row[0].set_title(label)
-        for ax, result in zip(row[int(photo):], maps, strict=False):
-            image = ax.imshow(result.normalized(percentile), cmap=cmap, vmin=0, vmax=1)
-            title = METHOD_TITLES.get(result.method, result.method)
-            if result.completeness_gap is not None:
-                title += f" (gap {100 * result.completeness_gap:.0f}%)"
-            ax.set_title(title if photo else f"{label}: {title}", fontsize=11)
-        for ax in row:
+    grid = fig.add_gridspec(len(heights), columns, height_ratios=heights)
+    top = 0
+    if not photo_column:
+        ax = fig.add_subplot(grid[0, :])
+        ax.imshow(first_image)
+        ax.set_title("the photo")
+        ax.axis("off")
+        top = 1
+    image, map_axes = None, []
+    for index, (maps, row_titles) in enumerate(zip(rows, titles, strict=True)):
+        if photo_column:
+            ax = fig.add_subplot(grid[top + index, 0])
+            ax.imshow(maps[0].image)
+            ax.set_title(photo_titles[index])
             ax.axis("off")
-        for ax in row[int(photo) + len(maps):]:
-            ax.set_visible(False)
-    bar = fig.colorbar(image, ax=axes, fraction=0.02, pad=0.01)
+        for column, (result, title) in enumerate(zip(maps, row_titles, strict=True)):
+            ax = fig.add_subplot(grid[top + index, int(photo_column) + column])
+            image = ax.imshow(result.normalized(percentile), cmap=cmap, vmin=0, vmax=1)
+            ax.set_title(title, fontsize=MAP_TITLE_PT)
+            ax.axis("off")
+            map_axes.append(ax)
+    bar = fig.colorbar(image, ax=map_axes, fraction=0.02, pad=0.01, panchor=False)
     bar.set_label(f"|gradient| / its {percentile:g}th percentile", fontsize=10)
     if suptitle:
         fig.suptitle(suptitle)

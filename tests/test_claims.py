@@ -3,7 +3,7 @@
 Each test names the notebook section whose text or printed claim it backs (the bound the
 notebook states lives in that cell's nbcheck metadata).
 Claims that depend on a random seed must hold for seeds 0, 1 and 2 (for the long gradient
-ascents, seed 0 is the notebook's own run). Every bound here is
+ascents, seeds 0 and 1 are the notebook's own runs, see OTHER_SEEDS). Every bound here is
 stricter than the one the notebook states, by the margin noted beside it, so that a claim
 that holds here still holds on a CPU whose rounding differs more. ``make test`` runs them all
 on the default code path; ``make test-cpu`` runs the fast ones (not marked ``slow``) again
@@ -21,10 +21,11 @@ import lecture_helpers as lh
 pytestmark = pytest.mark.claim
 
 SEEDS = (0, 1, 2)
-# For the long gradient-ascent claims, seed 0 is the notebook's own run, whose printed claims
-# nbcheck checks against their bounds (in make test, and perturbed in make test-cpu); the other two
-# seeds run here.
-OTHER_SEEDS = (1, 2)
+# The long gradient-ascent claims hold for three seeds too, each run once: seed 0 is the
+# notebook's own run and seed 1 the notebook as `make test-cpu` runs it (seed shift 1, perturbed
+# start, another ISA), both checked by nbcheck against the bounds the notebook states; seed 2
+# runs here, against the stricter bounds below.
+OTHER_SEEDS = (2,)
 FLAMINGO = 130
 
 
@@ -87,17 +88,23 @@ def test_efficientnet_is_sparser_at_the_top_than_at_the_stem(effnet):
 # -- notebook 2: filters -------------------------------------------------------------------
 
 
-def test_how_crowded_a_layer_is_depends_on_filters_per_weight(effnet):
-    """02 §1 and summary: median |cos| to the nearest other filter 0.74 (stem_conv), 0.87
-    (block3a_expand_conv, 144 filters of 24 weights), 0.68 (block5a_expand_conv, 480 of 80):
-    deep weight vectors are not "nearly orthogonal". Margin: >= 0.8, <= 0.75, >= 0.5."""
+def test_every_layer_is_more_crowded_than_random_filters_of_its_shape(effnet):
+    """Going further 1 §4: median |cos| to the nearest other filter, trained against Gaussian
+    filters of the same shape: 0.74 / 0.40 (stem_conv), 0.87 / 0.54 (block3a_expand_conv, 144
+    filters of 24 weights), 0.68 / 0.35 (block5a_expand_conv, 480 of 80). block3a and block5a
+    have the same six filters per input channel, yet differ in crowding. Margin: trained above
+    random by >= 0.2 for three random draws; block3a above block5a by >= 0.1."""
     medians = {}
     for layer in ("stem_conv", "block3a_expand_conv", "block5a_expand_conv"):
-        sim = lh.kernel_similarity(effnet, layer)
+        kernels = lh.layer_kernels(effnet, layer)
+        sim = lh.kernel_similarity(kernels)
         np.fill_diagonal(sim, 0.0)
         medians[layer] = float(np.median(np.abs(sim).max(axis=1)))
-    assert medians["block3a_expand_conv"] >= 0.8, medians
-    assert 0.5 <= medians["block5a_expand_conv"] <= 0.75, medians
+        for seed in SEEDS:
+            random = lh.kernel_similarity(np.random.default_rng(seed).normal(size=kernels.shape))
+            np.fill_diagonal(random, 0.0)
+            assert medians[layer] >= float(np.median(np.abs(random).max(axis=1))) + 0.2, layer
+    assert medians["block3a_expand_conv"] >= medians["block5a_expand_conv"] + 0.1, medians
 
 
 def test_the_slide_loop_leaves_the_pixel_range(effnet):
@@ -201,7 +208,7 @@ def test_class_visualizations_survive_random_views(effnet, seed):
     """03 §3: each of the 8 pictures keeps its class in the top 5 in ≥ 7 of 8 random views
     and has a grayscale std ≥ 25 (measured 50-56). Margin: 15 of 16 views over two view
     seeds, and a std of at least 35."""
-    grid = lh.visualize_class(effnet, GRID, steps=256, size=160, seed=seed, progress=False)
+    grid = lh.visualize_class(effnet, GRID, steps=256, size=224, seed=seed, progress=False)
     hits = np.concatenate(
         [lh.transform_robustness(effnet, grid.images, GRID, trials=8, seed=s) for s in (1, 2)],
         axis=1,

@@ -42,9 +42,9 @@ PICTURE_ONLY_CHANGES = {
         [2, 4],
     ),
     "transposed colour-decorrelation matrix": (
-        "02_filters.ipynb", [0, 1, 15],
+        "02_filters.ipynb", [0, 1, 14],
         "lh.optimize._COLOR_MIX = lh.optimize._COLOR_MIX.T.copy()",
-        [15],
+        [14],
     ),
 }
 

@@ -139,7 +139,7 @@ class TestNotebook:
         assert kinds.count("slide") >= 3, f"{path.name}: fewer than 3 slides"
 
 
-def test_the_four_lecture_notebooks_exist():
+def test_the_lecture_and_going_further_notebooks_exist():
     from tests.notebook_files import EXPECTED_NOTEBOOKS
 
     assert tuple(p.name for p in NOTEBOOKS) == EXPECTED_NOTEBOOKS

@@ -362,7 +362,7 @@ def test_visualize_class_climbs_the_logit_not_the_softmax_probability():
     kwargs = dict(size=32, seed=1, progress=False, transforms=None)
     first = lh.visualize_class(model, [1, 3], steps=1, **kwargs)
     # step 1's objective is the score of the starting picture: the logit, not its softmax
-    param = opt.FourierParam()
+    param = opt.CLASS_PARAM  # visualize_class's default parameterization
     start = param.init(np.random.default_rng(1), 2, 32, 32)
     pixels = param.to_image(tf.constant(start), 32, 32) * 255.0
     logits = model_view.score_model()(pixels, training=False).numpy()[[0, 1], [1, 3]]

@@ -217,7 +217,7 @@ def test_compare_and_show(model, coffee):
     assert [r.method for r in results] == list(sal.METHODS)
     assert {r.class_index for r in results} == {967}
     fig = lh.show_saliency([results, results[:2]])
-    assert len(fig.axes) == 9  # 2 rows of photo + 3 maps, and the colorbar
+    assert len(fig.axes) == 8  # 2 rows of photo + maps (3, then 2), and the colorbar
     assert "(gap " in fig.axes[3].get_title()
     assert fig.axes[-1].get_ylabel().startswith("|gradient|")
     plt.close(fig)

@@ -181,12 +181,16 @@ def test_occlusion_on_the_logit_and_a_bad_score_name(gap_model, photo):
 # --- other figures ------------------------------------------------------------------------
 
 
-def test_show_saliency_has_a_colorbar_and_can_leave_out_the_photo(gap_model, photo):
+def test_show_saliency_has_a_colorbar_and_always_shows_the_photo(gap_model, photo):
     maps = lh.compare_saliency(gap_model, photo, 0, methods=("vanilla",))
-    with_photo = figure_report(lh.show_saliency(maps))
-    without = figure_report(lh.show_saliency(maps, photo=False))
-    assert len(with_photo["panels"]) == 2 and len(without["panels"]) == 1
-    assert without["panels"][0]["colorbar"]
+    beside = lh.show_saliency(maps)
+    above = lh.show_saliency(maps, photo=False)  # the photo once, above the rows
+    for fig in (beside, above):
+        panels = figure_report(fig)["panels"]
+        assert len(panels) == 2 and panels[1]["colorbar"]
+        assert np.array_equal(fig.axes[0].images[0].get_array(), maps[0].image)
+    assert beside.axes[0].get_title() == "class 0 (class 0)"
+    assert above.axes[0].get_title() == "the photo"
 
 
 def test_similar_pairs_in_one_figure_one_row_per_mode(effnet):

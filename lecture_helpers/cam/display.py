@@ -54,18 +54,39 @@ def _panel_height(photos: Sequence[np.ndarray]) -> float:
     return max(1.8, 0.92 * max(small, default=0) / float(plt.rcParams["figure.dpi"]))
 
 
-def _grid(count: int, ncols: int | None, aspect: float, panel_height: float):
+TITLE_LINE_IN = 0.2  # the height of one more line of a panel's title (12 pt)
+
+
+def _titles(titles: Sequence[str], aspect: float, panel_height: float) -> list[str]:
+    """Each title wrapped to its panel's width (see :func:`~lecture_helpers.figures.wrap_text`),
+    so that neighbouring titles, and the colorbar beside the last column, stay apart."""
+    from ..figures import wrap_text
+
+    return [wrap_text(title, 0.92 * panel_height * aspect) for title in titles]
+
+
+def _grid(count: int, ncols: int | None, aspect: float, panel_height: float,
+          titles: Sequence[str] = (), photo_row: bool = False):
+    """A figure of ``count`` panels, ``ncols`` a row; a last row of fewer panels is centred
+    (no empty slot). Each row is as tall as its titles need. ``photo_row``: one more panel
+    first, above the others (the photo they explain), returned first."""
     import matplotlib.pyplot as plt
 
     ncols = max(1, min(count, ncols or count))
     nrows = -(-count // ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, squeeze=False, layout="constrained",
-        figsize=(panel_height * aspect * ncols + 1.1, (panel_height + 0.45) * nrows + 0.35),
-    )
-    for ax in axes.flat[count:]:
-        ax.set_visible(False)
-    return fig, axes.flat[:count]
+    lines = [max((t.count("\n") + 1 for t in titles[row * ncols:(row + 1) * ncols]), default=1)
+             for row in range(nrows)]
+    heights = [panel_height + 0.25 + TITLE_LINE_IN * n for n in [1] * photo_row + lines]
+    fig = plt.figure(layout="constrained",
+                     figsize=(panel_height * aspect * ncols + 1.1, sum(heights) + 0.35))
+    grid = fig.add_gridspec(len(heights), 2 * ncols, height_ratios=heights)  # half columns
+    axes = [fig.add_subplot(grid[0, :])] if photo_row else []
+    for index in range(count):
+        row, column = divmod(index, ncols)
+        shift = ncols - min(ncols, count - row * ncols)  # half columns left of a short row
+        start = shift + 2 * column
+        axes.append(fig.add_subplot(grid[int(photo_row) + row, start:start + 2]))
+    return fig, axes
 
 
 def plot_heatmaps(
@@ -104,7 +125,8 @@ def plot_heatmaps(
     aspect = max(photo.shape[1] / photo.shape[0] for photo in photos)
     if panel_height is None:
         panel_height = _panel_height(photos)
-    fig, axes = _grid(len(heatmaps), ncols, aspect, panel_height)
+    titles = _titles(titles, aspect, panel_height)
+    fig, axes = _grid(len(heatmaps), ncols, aspect, panel_height, titles)
     low, high = 0.0, 1.0
     if signed:
         cmap = "RdBu_r" if cmap == "jet" else cmap
@@ -127,7 +149,8 @@ def plot_heatmaps(
         ax.set_title(title)
         ax.axis("off")
     if shown is not None:
-        bar = fig.colorbar(shown, ax=list(axes), fraction=0.025, pad=0.01, alpha=1.0)
+        bar = fig.colorbar(shown, ax=list(axes), fraction=0.025, pad=0.01, alpha=1.0,
+                           panchor=False)  # panels keep their place (centred)
         bar.set_label(label, fontsize=10)
     if suptitle:
         fig.suptitle(suptitle)
@@ -138,19 +161,28 @@ def plot_guided(
     pictures: Sequence[np.ndarray],
     titles: Sequence[str],
     *,
+    photo: Any = None,
     ncols: int | None = None,
     panel_height: float = 1.8,
     suptitle: str | None = None,
 ):
     """Guided backpropagation (or guided Grad-CAM) pictures, as RGB: each gradient centred
     on grey, 0.15 per standard deviation (``prepare_image_for_display(norm="std")``), shrunk
-    by averaging pixels (picking the nearest would alias its 2-px checkerboard into blocks)."""
+    by averaging pixels (picking the nearest would alias its 2-px checkerboard into blocks).
+    ``photo`` (the image they explain, e.g. the scene) is shown above them."""
     if len(pictures) != len(titles):
         raise ValueError(f"{len(pictures)} pictures but {len(titles)} titles: one title each")
     from ..figures import mark_picture
 
     aspect = max(np.shape(p)[1] / np.shape(p)[0] for p in pictures)
-    fig, axes = _grid(len(pictures), ncols, aspect, panel_height)
+    titles = _titles(titles, aspect, panel_height)
+    fig, axes = _grid(len(pictures), ncols, aspect, panel_height, titles,
+                      photo_row=photo is not None)
+    if photo is not None:
+        photo_ax, *axes = axes
+        photo_ax.imshow(load_image(photo))
+        photo_ax.set_title("the photo")
+        photo_ax.axis("off")
     for ax, picture, title in zip(axes, pictures, titles, strict=True):
         # averaged, not nearest pixels: a shrunken 2-px checkerboard would alias into blocks
         # (lecture_helpers/grid_artifacts.py)

@@ -146,10 +146,11 @@ def _banner(keys: Sequence[str]) -> str:
 
 
 def student_notebook(notebook: dict, where: str = "notebook") -> dict:
-    """The student edition of one instructor notebook (a new dict; the input is unchanged)."""
+    """The student edition of one instructor notebook (a new dict; the input is unchanged).
+
+    A notebook without exercises (a going-further notebook) is the same in both editions.
+    """
     keys = exercises_of(notebook, where)
-    if not keys:
-        raise ExerciseFormatError(f"{where}: no exercise (no nbgrader solution cell)")
     student = copy.deepcopy(notebook)
     for number, cell in enumerate(student["cells"]):
         if is_solution_cell(cell):
@@ -164,7 +165,7 @@ def student_notebook(notebook: dict, where: str = "notebook") -> dict:
             )["key"]
             cell["outputs"] = [not_done_output(key)]
     first = student["cells"][0]
-    if first.get("cell_type") == "markdown":  # the banner goes under the notebook's title
+    if keys and first.get("cell_type") == "markdown":  # the banner goes under the title
         title, _, rest = _source(first).partition("\n")
         first["source"] = f"{title}\n\n{_banner(keys)}{rest.lstrip(chr(10))}"
     student["metadata"]["lecture_helpers"] = {"edition": "student", "source": where}

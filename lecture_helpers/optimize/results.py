@@ -67,6 +67,8 @@ class OptimizationResult:
         for ax, image, title in zip(axes.flat, self.images, titles, strict=False):
             ax.imshow(image)
             ax.set_title(title, fontsize=10)
+        for ax in axes.flat[n:]:  # a short last row: no empty panels
+            ax.remove()
         if suptitle:
             fig.suptitle(suptitle)
         fig.tight_layout()
@@ -120,6 +122,8 @@ def plot_results(
             ax.imshow(result.images[index])
             ax.set_title(result.titles[index] if result.titles else str(index), fontsize=10)
         axes_row[0].set_ylabel(label, fontsize=10)
+        for ax in axes_row[len(pick):]:  # a shorter row: no empty panels
+            ax.remove()
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
