@@ -35,7 +35,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from scripts import web_assets
 from tests import browser
 from tests.decks import slides_options
-from tests.notebook_files import ROOT, notebook_paths
+from tests.notebook_files import CORE_NOTEBOOKS, ROOT, notebook_paths
 
 NOTEBOOKS = notebook_paths()
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -95,8 +95,9 @@ def expected_images(path: Path) -> dict[str, list[str]]:
     return views
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_every_notebook_shows_a_widget_image_with_saved_state(path):
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name in CORE_NOTEBOOKS],
+                         ids=lambda p: p.name)
+def test_every_core_notebook_shows_a_widget_image_with_saved_state(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     state = nb["metadata"]["widgets"][WIDGET_STATE]
     # html-manager 1.x renders ipywidgets 8's state (version 2, model modules "2.0.0").
@@ -108,6 +109,14 @@ def test_every_notebook_shows_a_widget_image_with_saved_state(path):
     images = expected_images(path)
     assert sum(map(len, images.values())) >= 1, f"{path.name}: no widget image on a slide"
     assert all(m in state["state"] for m in images), "a widget output without saved state"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name not in CORE_NOTEBOOKS],
+                         ids=lambda p: p.name)
+def test_a_going_further_notebook_has_no_widget_without_saved_state(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    saved = nb["metadata"].get("widgets", {}).get(WIDGET_STATE, {"state": {}})["state"]
+    assert all(m in saved for m in expected_images(path)), "a widget output without saved state"
 
 
 def test_the_decks_load_the_pinned_files():
