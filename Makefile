@@ -80,7 +80,7 @@ $(HUB_PROXY): hub/package.json hub/package-lock.json
 	npm ci --prefix hub --no-audit --no-fund
 	@touch $@
 
-# The hub's load test (N = 1, 2, 4, 8 students running notebooks 1 and 4) and its fault
+# The hub's load test (N = 1, 2, 4, 8 students running notebooks 1 and 3) and its fault
 # scenarios, on 127.0.0.1, stopping by itself within 10 minutes: build/bench-hub.json. As root
 # (the cgroup spawner enforces the per-student limits); not part of `make test`.
 bench-hub: setup hub-proxy

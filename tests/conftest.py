@@ -74,6 +74,22 @@ def catsdogs():
     return lh.load_model("cats_vs_dogs_small")
 
 
+# The class recipe (lh.visualize_class's defaults) on four classes, 256 steps at 224 px, seed 2:
+# notebooks 3 and 06 run seed 0 (`make test`) and seed 1 (`make test-cpu`). One run shared by
+# tests/test_class_visualization.py and tests/test_claims.py.
+RECIPE_CLASSES = ["flamingo", 1, "monarch", "strawberry"]  # by name and by index (1: goldfish)
+RECIPE_STEPS = 256
+
+
+@pytest.fixture(scope="session")
+def recipe_pictures():
+    import lecture_helpers as lh
+
+    model = lh.load_model("efficientnet_lite0")
+    return lh.visualize_class(model, RECIPE_CLASSES, steps=RECIPE_STEPS, size=224, seed=2,
+                              progress=False)
+
+
 @pytest.fixture(scope="session")
 def slide_decks(tmp_path_factory):
     """The decks `make slides` writes (its options), built once per session into a tmp folder."""

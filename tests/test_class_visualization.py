@@ -7,12 +7,12 @@ import pytest
 
 import lecture_helpers as lh
 from lecture_helpers import class_neurons as cn
+from tests.conftest import RECIPE_CLASSES, RECIPE_STEPS
 
 # One batched run of 4 classes x 256 steps at 224 px with visualize_class's defaults (the class
-# recipe), shared by the quality tests. Seed 2: notebook 3 runs seed 0 (`make test`) and seed 1
-# (`make test-cpu`) against the looser bounds it states.
-QUALITY_CLASSES = ["flamingo", 1, "monarch", "strawberry"]  # by name and by index (1: goldfish)
-QUALITY_STEPS = 256
+# recipe, seed 2), shared by the quality tests and tests/test_claims.py (tests/conftest.py).
+QUALITY_CLASSES = RECIPE_CLASSES
+QUALITY_STEPS = RECIPE_STEPS
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +21,8 @@ def model():
 
 
 @pytest.fixture(scope="module")
-def class_pictures(model):
-    return lh.visualize_class(
-        model, QUALITY_CLASSES, steps=QUALITY_STEPS, size=224, seed=2, progress=False
-    )
+def class_pictures(recipe_pictures):
+    return recipe_pictures
 
 
 @pytest.fixture(scope="module")
