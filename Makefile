@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # its student edition is the instructor notebook itself (tests/test_student.py).
 STUDENT   := build/student
 STUDENT_CORE = $$(ls $(STUDENT)/[0-9][0-9]_*.ipynb | grep -v _further_)
-FURTHER      = $$(ls notebooks/[0-9][0-9]_*_further_*.ipynb)
+FURTHER      = $$(ls notebooks/[0-9][0-9]_further_*.ipynb)
 # nbcheck (tests/nbcheck): nbval's notebook runs, outputs compared by how stable they are.
 PYTEST_NB := --nbcheck --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=900
 # `make test-cpu`: another CPU, emulated. A oneDNN code path other than this CPU's default (float
