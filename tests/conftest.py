@@ -113,7 +113,8 @@ def _free_helper_caches_after_each_module():
 # claim)"): what runs notebooks, nbconvert or nbgrader, what drives Chromium, what starts a
 # JupyterHub, the long gradient ascents, and the suites of many full-size model computations
 # (the teaching claims carry `claim` already). A test module that joins one of these kinds is
-# listed here. `make quick` took 104 s of pytest (116 s in all) on 2 cores.
+# listed here. `make quick` took 104 s of pytest (116 s in all) on 2 cores of an AMD EPYC,
+# 69 s (78 s) on an Intel Xeon with AVX-512 (2026-12-07).
 MODULE_MARKERS = {
     "test_nbcheck_notebooks": "notebook",
     "test_notebook_cost": "notebook",
