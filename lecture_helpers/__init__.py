@@ -86,6 +86,7 @@ _LAZY_EXPORTS: dict[str, str] = {
     "kernel_patches": "filters",
     "plot_kernels": "filters",
     "kernel_similarity": "filters",
+    "nearest_filter_similarity": "filters",
     "most_similar_pairs": "filters",
     "plot_similarity": "filters",
     "plot_similar_pairs": "filters",

@@ -99,6 +99,15 @@ def _greedy(chunks: list[str], fits: Any) -> list[str]:
     return lines
 
 
+TITLE_LINE_IN = 0.2  # the height of one line of a panel's title (11-12 pt), in inches
+
+
+def row_height(panel_in: float, title_lines: int = 1) -> float:
+    """The height (inches) of a row of panels ``panel_in`` tall under titles of ``title_lines``
+    lines: what a figure gives each row so that wrapped titles never reach the row above."""
+    return panel_in + 0.25 + TITLE_LINE_IN * title_lines
+
+
 def wrap_text(text: str, width_in: float, fontsize: float | str | None = None) -> str:
     """``text`` broken into lines no wider than ``width_in`` inches at ``fontsize`` (see
     :func:`text_width`), for a title over a panel of that width: breaks go after a colon

@@ -146,6 +146,22 @@ def kernel_similarity(
     return np.clip(unit @ unit.T, -1.0, 1.0).astype(np.float32)
 
 
+def nearest_filter_similarity(
+    model_or_kernels: ZooModel | keras.Model | np.ndarray,
+    layer: str | None = None,
+    fold_batchnorm: bool = True,
+) -> float:
+    """How crowded a layer's filters are: the median, over its filters, of the |cosine| to the
+    nearest other filter (:func:`kernel_similarity`). 1: every filter has a duplicate or an
+    inverse; near 0: all are far apart. Kernels (kh, kw, in, filters) of random weights give
+    the value chance alone gives a layer of that shape."""
+    similarity = np.abs(kernel_similarity(model_or_kernels, layer, fold_batchnorm))
+    if len(similarity) < 2:
+        raise ValueError("a layer needs at least two filters to have a nearest other filter")
+    np.fill_diagonal(similarity, 0.0)
+    return float(np.median(similarity.max(axis=1)))
+
+
 def most_similar_pairs(
     similarity: np.ndarray, k: int = 5, mode: str = "similar"
 ) -> list[tuple[int, int, float]]:

@@ -469,7 +469,6 @@ def render_map(
 
 
 MAP_TITLE_PT = 11  # the maps' titles (the photo's: the axes title size)
-TITLE_LINE_IN = 0.2  # the height of one more line of title (11-12 pt)
 
 
 def _map_title(result: SaliencyMap, label: str | None, width_in: float) -> str:
@@ -506,7 +505,7 @@ def show_saliency(
     """
     import matplotlib.pyplot as plt
 
-    from .figures import SLIDE_RULES, wrap_text
+    from .figures import SLIDE_RULES, row_height, wrap_text
 
     rows = [results] if results and isinstance(results[0], SaliencyMap) else list(results)
     if not rows or not all(rows):
@@ -526,9 +525,9 @@ def show_saliency(
     photo_titles = [wrap_text(label, width_in) for label in labels]
     lines = [max(t.count("\n") + 1 for t in [*row, *([p] if photo_column else [])])
              for row, p in zip(titles, photo_titles, strict=True)]
-    heights = [panel_size + 0.25 + TITLE_LINE_IN * n for n in lines]
+    heights = [row_height(panel_size, n) for n in lines]
     if not photo_column:  # the photo, once, above the rows
-        heights.insert(0, panel_size + 0.25 + TITLE_LINE_IN)
+        heights.insert(0, row_height(panel_size))
     fig = plt.figure(
         figsize=(panel_size * aspect * columns + 1.0, sum(heights) + (0.4 if suptitle else 0.1)),
         layout="constrained",

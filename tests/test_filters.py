@@ -82,6 +82,19 @@ def test_most_similar_pairs_orders_and_modes():
         lh.most_similar_pairs(np.ones((2, 3)))
 
 
+def test_nearest_filter_similarity_of_duplicates_orthogonal_and_random_filters():
+    duplicates = np.random.default_rng(0).standard_normal((3, 3, 3, 4))
+    duplicates[..., 2:] = -3.0 * duplicates[..., :2]  # each filter has its inverse
+    assert lh.nearest_filter_similarity(duplicates) == pytest.approx(1.0, abs=1e-6)
+    orthogonal = np.eye(4).reshape(1, 1, 4, 4)  # four filters of 4 weights, pairwise at 90°
+    assert lh.nearest_filter_similarity(orthogonal) == pytest.approx(0.0, abs=1e-6)
+    few = lh.nearest_filter_similarity(np.random.default_rng(1).standard_normal((1, 1, 8, 64)))
+    many = lh.nearest_filter_similarity(np.random.default_rng(1).standard_normal((3, 3, 64, 64)))
+    assert 0.0 < many < few < 1.0  # in more dimensions random filters are farther apart
+    with pytest.raises(ValueError, match="two filters"):
+        lh.nearest_filter_similarity(np.ones((3, 3, 3, 1)))
+
+
 def test_a_kernel_and_its_negative_are_opposite():
     kernels = np.random.default_rng(0).standard_normal((3, 3, 3, 2)).astype(np.float32)
     kernels[..., 1] = -2.0 * kernels[..., 0]

@@ -54,9 +54,6 @@ def _panel_height(photos: Sequence[np.ndarray]) -> float:
     return max(1.8, 0.92 * max(small, default=0) / float(plt.rcParams["figure.dpi"]))
 
 
-TITLE_LINE_IN = 0.2  # the height of one more line of a panel's title (12 pt)
-
-
 def _titles(titles: Sequence[str], aspect: float, panel_height: float) -> list[str]:
     """Each title wrapped to its panel's width (see :func:`~lecture_helpers.figures.wrap_text`),
     so that neighbouring titles, and the colorbar beside the last column, stay apart."""
@@ -72,11 +69,13 @@ def _grid(count: int, ncols: int | None, aspect: float, panel_height: float,
     first, above the others (the photo they explain), returned first."""
     import matplotlib.pyplot as plt
 
+    from ..figures import row_height
+
     ncols = max(1, min(count, ncols or count))
     nrows = -(-count // ncols)
     lines = [max((t.count("\n") + 1 for t in titles[row * ncols:(row + 1) * ncols]), default=1)
              for row in range(nrows)]
-    heights = [panel_height + 0.25 + TITLE_LINE_IN * n for n in [1] * photo_row + lines]
+    heights = [row_height(panel_height, n) for n in [1] * photo_row + lines]
     fig = plt.figure(layout="constrained",
                      figsize=(panel_height * aspect * ncols + 1.1, sum(heights) + 0.35))
     grid = fig.add_gridspec(len(heights), 2 * ncols, height_ratios=heights)  # half columns
