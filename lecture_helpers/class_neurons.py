@@ -14,7 +14,8 @@ This module holds the class-specific pieces built on the engine in
 
 * :func:`slide_class_ascent`: the slide's plain loop, in pixel space, compiled once;
 * :data:`CLASS_PRESETS` / :func:`visualize_class_preset`: named regularization settings
-  (none, L2 decay, blur, jitter, Lucid's Fourier + transforms);
+  (none, L2 decay, blur, jitter, Lucid's Fourier + transforms, and the class recipe that
+  ``visualize_class`` uses by default);
 * :func:`transform_robustness` and :func:`grayscale_std`: the checks that a picture is a
   real class visualization (it survives random shifts, zooms and rotations) and not a
   grey blob.
@@ -35,7 +36,14 @@ from ._quiet import tf
 from .errors import UnknownNameError
 from .images import resize_image
 from .modelview import clear_views, view
-from .optimize import OptimizationResult, regularizers, transforms, visualize_class
+from .optimize import (
+    CLASS_LR,
+    CLASS_PARAM,
+    OptimizationResult,
+    regularizers,
+    transforms,
+    visualize_class,
+)
 from .perturbation import ascent_seed, perturb_start
 from .zoo import ZooModel
 
@@ -197,8 +205,10 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 
 def _presets() -> dict[str, dict[str, Any]]:
     """Each preset changes one thing against "none" (plain pixels, no transforms), except the
-    last, which is Lucid's recipe.  Pixel presets take larger steps (lr 0.3) than Lucid's
-    Fourier parameterization (0.05), so that 128 steps give a visible picture."""
+    last two: Lucid's recipe, and the class recipe (``visualize_class``'s defaults: Lucid's
+    with a steeper spectrum and smaller steps).  Pixel presets take larger steps (lr 0.3)
+    than the Fourier parameterizations (0.05 and 0.01), so that 128 steps give a visible
+    picture."""
     pixel = dict(param="pixel", transforms=None, regularizers=(), lr=0.3)
     return {
         "none": pixel,
@@ -211,11 +221,14 @@ def _presets() -> dict[str, dict[str, Any]]:
         # Lucid: Fourier + colour-decorrelated image, pad/jitter/scale/rotate, Adam lr 0.05
         "Fourier + transforms": dict(param="fourier", transforms="standard", regularizers=(),
                                      lr=0.05),
+        # lh.visualize_class's defaults: a 1/f**1.75 spectrum, Adam lr 0.01 (no speckle)
+        "class recipe": dict(param=CLASS_PARAM, transforms="standard", regularizers=(),
+                             lr=CLASS_LR),
     }
 
 
 CLASS_PRESETS: dict[str, dict[str, Any]] = _presets()
-DEFAULT_PRESET = "Fourier + transforms"
+DEFAULT_PRESET = "class recipe"
 
 
 def visualize_class_preset(
@@ -266,34 +279,58 @@ def plot_preset_comparison(
     panel_size: float = 2.35,
     suptitle: str | None = None,
 ):
-    """Pictures (top row, one column per preset) and their objective curves (one plot below).
+    """Pictures (one per preset) and their objective curves (one plot): a row of pictures
+    with the curves below, or two rows with the curves beside them when one row would be
+    wider than a slide.
 
     ``view_probs`` (preset -> probabilities from :func:`view_probabilities`) adds the mean
     probability of the class over random views of the picture.  Returns the figure.
     """
     import matplotlib.pyplot as plt
 
+    from .figures import SLIDE_RULES, row_height
+
     names = list(results)
-    fig = plt.figure(figsize=(panel_size * len(names), 2.1 * panel_size + 0.5),
-                     layout="constrained")
-    grid = fig.add_gridspec(2, len(names), height_ratios=[1.25, 0.85])
-    ax_curves = fig.add_subplot(grid[1, :])
-    for column, name in enumerate(names):
-        result = results[name]
-        ax_image = fig.add_subplot(grid[0, column])
-        ax_image.imshow(result.images[0])
-        ax_image.axis("off")
+    titles = []
+    for name in names:
         title = name
         if view_probs is not None and name in view_probs:
             values = np.asarray(view_probs[name]).ravel()
             title += f"\np = {values.mean():.2f} in {values.size} random views"
+        titles.append(title)
+    slide_in = 0.96 * SLIDE_RULES.max_width_px / SLIDE_RULES.min_dpi
+    lines = max(title.count("\n") + 1 for title in titles)
+    if panel_size * len(names) <= slide_in:  # one row of pictures, the curves below
+        rows, columns, curves_in = 1, len(names), 0.0
+        top = row_height(panel_size, lines)
+        fig = plt.figure(figsize=(panel_size * columns, top + 0.85 * panel_size + 0.5
+                                  + (0.4 if suptitle else 0.0)), layout="constrained")
+        grid = fig.add_gridspec(2, columns, height_ratios=[top, 0.85 * panel_size + 0.5])
+        ax_curves = fig.add_subplot(grid[1, :])
+    else:  # too many for one row: two rows of pictures, the curves beside them
+        rows, columns, curves_in = 2, -(-len(names) // 2), 4.2
+        panel_size = min(panel_size, (slide_in - curves_in) / columns)
+        top = row_height(panel_size, lines)
+        fig = plt.figure(figsize=(panel_size * columns + curves_in,
+                                  rows * top + (0.4 if suptitle else 0.0)), layout="constrained")
+        grid = fig.add_gridspec(rows, columns + 1,
+                                width_ratios=[panel_size] * columns + [curves_in])
+        ax_curves = fig.add_subplot(grid[:, columns])
+    for index, (name, title) in enumerate(zip(names, titles, strict=True)):
+        result = results[name]
+        ax_image = fig.add_subplot(grid[index // columns, index % columns])
+        ax_image.imshow(result.images[0])
+        ax_image.axis("off")
         ax_image.set_title(title, fontsize=10)
         curve = result.history[0]
         ax_curves.plot(np.arange(1, curve.size + 1), curve, label=name)
     ax_curves.set_xlabel("step")
     ax_curves.set_ylabel("objective (logit)")
     ax_curves.grid(alpha=0.3)
-    ax_curves.legend(fontsize=10, loc="upper left", ncol=len(names))
+    if rows == 1:
+        ax_curves.legend(fontsize=10, loc="upper left", ncol=len(names))
+    else:
+        ax_curves.legend(fontsize=10, loc="lower right", ncol=2)
     if suptitle:
         fig.suptitle(suptitle)
     from .figures import mark_palette

@@ -102,6 +102,18 @@ def test_class_visualizer_search_and_run(model):
     assert "flamingo (130)" in visualizer.status.value
 
 
+def test_the_visualizer_draws_visualize_class_and_reuses_its_compiled_step(model):
+    from lecture_helpers import optimize as opt
+
+    expected = lh.visualize_class(model, ["goldfish"], steps=8, size=128, progress=False)
+    engines = dict(opt._ENGINES[model])
+    visualizer = lh.widgets.ClassVisualizer(model, query="goldfish", steps=8, size=128)
+    assert visualizer.preset_dropdown.value == "class recipe"
+    visualizer.run()
+    np.testing.assert_array_equal(visualizer.picture, expected.images[0])
+    assert dict(opt._ENGINES[model]) == engines  # nothing compiled for the widget
+
+
 def test_class_visualizer_bad_input(model):
     with pytest.raises(ValueError, match="preset"):
         lh.widgets.ClassVisualizer(model, preset="sharpen")

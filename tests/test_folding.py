@@ -87,7 +87,7 @@ def test_efficientnet_twin_folds_every_convolution_and_agrees():
     assert got.argmax() == expected.argmax()
 
 
-def test_changed_weights_make_the_twin_stale_and_the_engine_rebuilds():
+def test_changed_weights_make_the_twin_stale_and_the_engine_merges_them_again():
     model = _toy_model()
     twin = folding.fold_batch_norm(model)
     assert folding.is_current(twin)
@@ -102,9 +102,48 @@ def test_changed_weights_make_the_twin_stale_and_the_engine_rebuilds():
     assert not folding.is_current(twin)
     assert not engine.is_current()
     second = lh.maximize(model, objective, steps=2, size=32, progress=False, transforms=None)
-    assert next(iter(config_engines.values())) is not engine  # rebuilt from the new weights
-    # the rebuilt engine sees the new weights: the same start gives a different objective
+    assert next(iter(config_engines.values())) is engine  # the same compiled step...
+    assert engine.is_current()  # ...reading the weights merged again
+    # the same start gives a different objective: the step sees the new weights
     assert not np.allclose(first.history, second.history)
+    # and the same as a twin folded from scratch
+    folding.refresh(twin)
+    image = np.random.default_rng(0).uniform(0, 1, (1, 32, 32, 3)).astype(np.float32)
+    refreshed, fresh = twin(image), folding.fold_batch_norm(model)(image)
+    for got, expected in zip(refreshed, fresh, strict=True):  # the toy model has two outputs
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_engines_of_one_model_share_its_merged_weights():
+    model = _toy_model()
+    for size in (32, 40):  # two configurations: two compiled steps
+        lh.maximize(model, lh.objectives.channel("head_bn", 0), steps=1, size=size,
+                    progress=False, transforms=None)
+    first, second = opt._ENGINES[model].values()
+    assert first is not second
+
+    def merged(engine):
+        return {layer.name: layer for layer in engine.submodel.layers
+                if isinstance(layer, folding.FoldedConvolution)}
+
+    assert merged(first) and merged(first).keys() == merged(second).keys()
+    for name, layer in merged(first).items():
+        assert merged(second)[name] is layer  # one copy of the weights
+
+
+def test_twins_share_merged_layers_only_when_asked():
+    model = _toy_model()
+    shared: dict = {}
+    a = folding.fold_batch_norm(model, shared=shared)
+    b = folding.fold_batch_norm(model, shared=shared)
+    c = folding.fold_batch_norm(model)
+    layers_of = [
+        [layer for layer in twin.layers if isinstance(layer, folding.FoldedConvolution)]
+        for twin in (a, b, c)
+    ]
+    assert len(shared) == len(layers_of[0]) == 2
+    assert all(x is y for x, y in zip(layers_of[0], layers_of[1], strict=True))
+    assert not any(x is z for x, z in zip(layers_of[0], layers_of[2], strict=True))
 
 
 def test_nothing_to_fold_returns_the_model_and_subclassed_models_are_refused():

@@ -23,6 +23,7 @@ import numpy as np
 from .._quiet import tf
 from ..folding import fold_batch_norm
 from ..folding import is_current as folding_is_current
+from ..folding import refresh as folding_refresh
 from ..modelview import ModelView, clear_views, view
 from .objectives import SCORES, Objective
 from .param import FourierParam, PixelParam
@@ -115,10 +116,11 @@ class _Engine:
                 else:
                     outputs.append(model_view.layer_output(path))
         # Batch norms are merged into the convolutions before them (same numbers, one op
-        # instead of two, constant kernels, no batch-norm gradients): about 0.8x the time
-        # per step.  The merged weights are a snapshot: see ``is_current``.
+        # instead of two, no batch-norm gradients): about 0.8x the time per step.  The
+        # merged weights are one snapshot per model, shared by its engines (see ``refresh``).
         self.submodel = fold_batch_norm(
-            model_view.probe_model(outputs, "visualization_submodel")
+            model_view.probe_model(outputs, "visualization_submodel"),
+            shared=model_view.cached((_FOLDED_TAG,), dict),
         )
         self.config = config
         self.objective = objective  # evaluates the structure; its numbers come in as params
@@ -148,8 +150,12 @@ class _Engine:
         self.render = tf.function(self._render)
 
     def is_current(self) -> bool:
-        """False once the model's weights have changed since this engine was built."""
+        """False once the model's weights have changed since they were last merged."""
         return folding_is_current(self.submodel)
+
+    def refresh(self) -> None:
+        """Merge the model's current weights again; the compiled step reads them as is."""
+        folding_refresh(self.submodel)
 
     def _activations(self, images01: Any) -> dict[str, Any]:
         x = images01 * 255.0
@@ -232,13 +238,15 @@ def _image_functions(config: _Config) -> tuple[Callable, Callable]:
 
 
 # Compiled steps kept per model (in its view's store, so they go away with the model);
-# beyond this, the least recently used goes.  Each holds its own copy of the merged
-# constant kernels and its gradient graph (about 150 MB for EfficientNet-Lite0), so an
-# unbounded cache would grow with every configuration tried.  Two: fewer held steps keep a
+# beyond this, the least recently used goes.  The merged weights are shared, but each step
+# holds its own gradient graph and runtime state (about 0.35 GB for EfficientNet-Lite0 at
+# batch 4, 224 px, with the compiled image functions), so an unbounded cache would grow
+# with every configuration tried.  Two: fewer held steps keep a
 # notebook kernel's memory down (benchmarks/bench_notebooks.py measures it), and a widget
 # going back and forth between two settings still compiles nothing.
 ENGINES_PER_MODEL = 2
 _ENGINE_TAG = "optimize_engine"  # the tag of this module's keys in a view's store
+_FOLDED_TAG = "optimize_folded_layers"  # {convolution: merged layer}, shared by the engines
 
 
 def clear_cache() -> None:
@@ -257,9 +265,8 @@ def _engine(model_view: ModelView, config: _Config, objective: Objective) -> _En
         return _Engine(model_view, config, objective)
 
     engine = model_view.cached(key, build, limit=ENGINES_PER_MODEL)
-    if not engine.is_current():  # the model's weights changed since it was built
-        model_view.forget(key)
-        engine = model_view.cached(key, build, limit=ENGINES_PER_MODEL)
+    if not engine.is_current():  # the model's weights changed since they were merged
+        engine.refresh()
     return engine
 
 
