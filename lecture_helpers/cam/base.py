@@ -213,16 +213,10 @@ def forget_model(model: ZooModel | keras.Model) -> None:
 
 
 def _output_function(model: ZooModel | keras.Model, kind: str) -> Callable[[Any], Any]:
-    """Cached compiled x → (N, C) ``kind``: "probabilities" or "scores" (the logits)."""
-    model_view = view(model)
-
-    def build() -> Callable:
-        tensor = model_view.probabilities if kind == "probabilities" else model_view.scores
-        sub = model_view.probe_model([tensor], kind)
-        return tf.function(lambda x: sub(x, training=False),
-                           input_signature=[model_view.input_spec()])
-
-    return model_view.cached((f"{kind}_function",), build)
+    """Cached compiled x → (N, C) ``kind``: "probabilities" or "scores" (the logits); the
+    view's own (:meth:`~lecture_helpers.modelview.ModelView.compiled`), so that every helper
+    shares one traced copy."""
+    return view(model).compiled(kind)
 
 
 def probability_function(model: ZooModel | keras.Model) -> Callable[[Any], Any]:

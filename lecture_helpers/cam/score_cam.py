@@ -69,12 +69,13 @@ def score_cam(
             k_total = a.shape[-1]
             keep = k_total if channels is None else max(1, min(int(channels), k_total))
             order = np.argsort(-a.mean(axis=(0, 1)), kind="stable")[:keep]
-            masks = _minmax(
-                upsample_heatmap(np.moveaxis(a[..., order], -1, 0), batch.shape[1:3])
-            )
+            selected = np.moveaxis(a[..., order], -1, 0)  # (keep, h, w)
             scored = np.empty((keep, engine.num_classes), np.float32)
-            for start in range(0, keep, batch_size):
-                chunk = batch[source][None] * masks[start : start + batch_size, ..., None]
+            for start in range(0, keep, batch_size):  # masks made per chunk: memory bounded
+                masks = _minmax(
+                    upsample_heatmap(selected[start : start + batch_size], batch.shape[1:3])
+                )
+                chunk = batch[source][None] * masks[..., None]
                 scored[start : start + len(chunk)] = probabilities(tf.constant(chunk)).numpy()
             cache[source] = (order, scored)
         order, scored = cache[source]
