@@ -40,6 +40,7 @@ from .optimize import (
     CLASS_LR,
     CLASS_PARAM,
     OptimizationResult,
+    learning_rate,
     regularizers,
     transforms,
     visualize_class,
@@ -163,6 +164,7 @@ def slide_class_ascent(
     height, width = model_view.target_size((224, 224), size)
     if int(steps) < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
+    lr = learning_rate(lr)
     step = _slide_step(model)
     first = model_view.batch(
         start_image(start, (height, width), ascent_seed(seed)), size=(height, width)

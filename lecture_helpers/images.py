@@ -69,18 +69,49 @@ def _to_uint8_rgb(array: np.ndarray, what: str) -> np.ndarray:
         )
     if array.dtype == np.uint8:
         out = array
+    elif array.dtype == np.uint16:  # a 16-bit image: 0-65535 onto 0-255
+        out = _sixteen_to_eight_bits(array)
     elif np.issubdtype(array.dtype, np.floating):
         out = np.clip(np.round(float_pixels(array, what)), 0, 255).astype(np.uint8)
     else:
         raise TypeError(
-            f"{what} has dtype {array.dtype}; expected uint8 (0-255) or float (pixel values "
-            "in 0-255)"
+            f"{what} has dtype {array.dtype}; expected uint8 (0-255), uint16 (a 16-bit image, "
+            "0-65535) or float (pixel values in 0-255)"
         )
     if out.shape[-1] == 1:
         out = np.repeat(out, 3, axis=-1)
     elif out.shape[-1] == 4:
         out = out[..., :3]
     return np.ascontiguousarray(out)
+
+
+def _sixteen_to_eight_bits(array: np.ndarray) -> np.ndarray:
+    """A 16-bit image (0-65535) as 8 bits: 65535 / 257 = 255."""
+    return np.round(array.astype(np.float64) / 257.0).astype(np.uint8)
+
+
+def _pil_to_uint8_rgb(pil: Image.Image, what: str) -> np.ndarray:
+    """A PIL image of any mode as uint8 RGB: 16-bit images scaled to 8 bits, transparency
+    composed over white, integer and float images held to the pixel conventions."""
+    if pil.mode.startswith("I;16"):  # 16-bit greyscale (PNG, TIFF): PIL would clip at 255
+        return _to_uint8_rgb(np.asarray(pil, dtype=np.uint16), what)
+    if pil.mode == "F":  # 32-bit float pixels: the float convention, values in [0, 255]
+        return _to_uint8_rgb(np.asarray(pil, dtype=np.float32), what)
+    if pil.mode == "I":  # 32-bit integers: only 8-bit values are unambiguous
+        values = np.asarray(pil)
+        low, high = (int(values.min()), int(values.max())) if values.size else (0, 0)
+        if low < 0 or high > 255:
+            raise ValueError(
+                f"{what} is a 32-bit integer image with values in [{low}, {high}]; only 8- "
+                "and 16-bit images are converted. Scale it to 0-255 and pass a uint8 array, "
+                "e.g. np.uint8(255 * (x - x.min()) / (x.max() - x.min()))."
+            )
+        return _to_uint8_rgb(values.astype(np.uint8), what)
+    if pil.mode in ("RGBA", "LA", "P", "PA"):
+        pil = pil.convert("RGBA")
+        background = Image.new("RGBA", pil.size, (255, 255, 255, 255))
+        pil = Image.alpha_composite(background, pil)
+    return np.asarray(pil.convert("RGB"), dtype=np.uint8)
 
 
 def _open_pil(source: Any) -> Image.Image:
@@ -126,8 +157,9 @@ def load_image(source: Any, size: int | tuple[int, int] | None = None) -> np.nda
     """Load an image as uint8 RGB (H, W, 3).
 
     ``source`` is a path, an http(s) URL (needs internet), a PIL image, raw bytes or an
-    array (HxW, HxWx1, HxWx3 or HxWx4; uint8, or float pixel values in [0, 255], see
-    :func:`float_pixels`).
+    array (HxW, HxWx1, HxWx3 or HxWx4; uint8, uint16, or float pixel values in [0, 255],
+    see :func:`float_pixels`).  16-bit images (files or uint16 arrays) are scaled to 8
+    bits; transparent pixels become white.
     ``size`` resizes: an int for a square, or ``(height, width)``.
     """
     if isinstance(source, np.ndarray):
@@ -138,12 +170,7 @@ def load_image(source: Any, size: int | tuple[int, int] | None = None) -> np.nda
                 f"cannot load an image from {type(source).__name__}: pass a path, a URL, "
                 "a PIL image, bytes or a numpy array"
             )
-        pil = _open_pil(source)
-        if pil.mode in ("RGBA", "LA", "P"):
-            pil = pil.convert("RGBA")
-            background = Image.new("RGBA", pil.size, (255, 255, 255, 255))
-            pil = Image.alpha_composite(background, pil)
-        image = np.asarray(pil.convert("RGB"), dtype=np.uint8)
+        image = _pil_to_uint8_rgb(_open_pil(source), "image")
     if size is not None:
         image = resize_image(image, size)
     return image

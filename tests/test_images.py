@@ -120,3 +120,44 @@ def test_sample_photos_are_regenerated_when_data_is_missing(tmp_path, monkeypatc
     assert sorted(p.name for p in (tmp_path / "cache" / "data").iterdir()) == sorted(
         lh.SAMPLE_IMAGES.values()
     )
+
+
+def _sixteen_bit_ramp() -> np.ndarray:
+    return np.linspace(0, 65535, 32 * 64).reshape(32, 64).astype(np.uint16)
+
+
+def test_sixteen_bit_png_is_scaled_to_eight_bits(tmp_path):
+    from PIL import Image
+
+    ramp = _sixteen_bit_ramp()
+    path = tmp_path / "ramp16.png"
+    Image.fromarray(ramp).save(path)
+    assert Image.open(path).mode == "I;16"  # what PIL reads: 16 bits, not 8
+    image = lh.load_image(path)
+    assert image.shape == (32, 64, 3) and image.dtype == np.uint8
+    expected = np.round(ramp / 257.0).astype(np.uint8)  # 65535 -> 255, 0 -> 0
+    np.testing.assert_array_equal(image[..., 0], expected)
+    assert image.min() == 0 and image.max() == 255
+    assert 120 < image.mean() < 135  # a ramp, not the all-white picture of a clipped load
+
+
+def test_sixteen_bit_array_is_scaled_like_the_file():
+    ramp = _sixteen_bit_ramp()
+    np.testing.assert_array_equal(lh.load_image(ramp)[..., 1], np.round(ramp / 257.0))
+    rgb = np.stack([ramp, ramp // 2, np.zeros_like(ramp)], axis=-1)
+    image = lh.load_image(rgb)
+    assert image[..., 0].max() == 255 and image[..., 1].max() == 127 and image[..., 2].max() == 0
+
+
+def test_wide_integer_and_float_files_follow_the_conventions(tmp_path):
+    from PIL import Image
+
+    wide = Image.fromarray(np.full((8, 8), 70000, np.int32), mode="I")
+    with pytest.raises(ValueError, match=r"32-bit integer image with values in \[70000, 70000\]"):
+        lh.load_image(wide)
+    small = Image.fromarray(np.full((8, 8), 200, np.int32), mode="I")
+    assert (lh.load_image(small) == 200).all()
+    floats = Image.fromarray(np.full((8, 8), 100.0, np.float32), mode="F")
+    assert (lh.load_image(floats) == 100).all()
+    with pytest.raises(ValueError, match=r"pixel values in \[0, 255\]"):
+        lh.load_image(Image.fromarray(np.full((8, 8), 1000.0, np.float32), mode="F"))

@@ -262,6 +262,30 @@ def test_bad_options_are_clear_errors(model):
         lh.maximize(model, channel, steps=0, progress=False)
 
 
+@pytest.mark.parametrize(
+    ("lr", "error", "match"),
+    [
+        (-0.05, ValueError, "positive finite number, got -0.05: gradient ascent climbs"),
+        (0, ValueError, "positive finite number, got 0"),
+        (float("nan"), ValueError, "positive finite number, got nan"),
+        (float("inf"), ValueError, "positive finite number, got inf"),
+        ("fast", TypeError, "must be a number, got 'fast'"),
+    ],
+)
+def test_a_learning_rate_that_would_not_climb_is_refused(model, lr, error, match):
+    sub = keras.Model(model.model.input, model.model.get_layer(MID_LAYER).output)
+    calls = [
+        lambda: lh.maximize(model, lh.objectives.channel(MID_LAYER, 0), steps=1, lr=lr,
+                            progress=False),
+        lambda: lh.visualize_class(model, "flamingo", steps=1, size=32, lr=lr, progress=False),
+        lambda: lh.slide_class_ascent(model, "flamingo", steps=1, lr=lr),
+        lambda: lh.lecture_gradient_ascent(sub, 0, size=32, steps=1, lr=lr),
+    ]
+    for call in calls:  # refused before any compiling or stepping
+        with pytest.raises(error, match=match):
+            call()
+
+
 def test_lecture_loop_climbs_with_the_normalization_trick(model):
     sub = keras.Model(model.model.input, model.model.get_layer("block3a_expand_activation").output)
     image, curve = lh.lecture_gradient_ascent(sub, 5, size=32, steps=5, lr=10.0)

@@ -68,6 +68,7 @@ from .regularizers import L2, Blur, TotalVariation, blur, l2, regularizers, tota
 from .render import (
     CLASS_LR,
     CLASS_PARAM,
+    learning_rate,
     lecture_gradient_ascent,
     maximize,
     visualize_class,
@@ -128,6 +129,7 @@ __all__ = [
     "feature_layer",
     "jitter",
     "l2",
+    "learning_rate",
     "lecture_gradient_ascent",
     "maximize",
     "neuron",

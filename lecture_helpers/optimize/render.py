@@ -8,6 +8,7 @@ layer) and :func:`visualize_class` (class logits) build the objectives for it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,21 @@ def _as_batch(objective: Objective | Sequence[Objective], batch: int | None) -> 
     if batch is not None and batch != len(items):
         raise ValueError(f"batch={batch} but {len(items)} objectives were given (one per image)")
     return items
+
+
+def learning_rate(lr: Any) -> float:
+    """``lr`` as a float, refused unless it is a positive finite number (a negative one
+    would descend, zero or NaN would leave the picture as it started)."""
+    try:
+        value = float(lr)
+    except (TypeError, ValueError):
+        raise TypeError(f"the learning rate lr must be a number, got {lr!r}") from None
+    if not math.isfinite(value) or value <= 0.0:
+        raise ValueError(
+            f"the learning rate lr must be a positive finite number, got {lr!r}: gradient "
+            "ascent climbs by lr times the gradient (e.g. lr=0.05)"
+        )
+    return value
 
 
 def _size(size: int | tuple[int, int]) -> tuple[int, int]:
@@ -95,6 +111,7 @@ def maximize(
     steps = int(steps)
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
+    lr = learning_rate(lr)
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     height, width = _size(size)
@@ -300,6 +317,7 @@ def lecture_gradient_ascent(
     ``I`` starts at zeros (or ``start``); each step takes the mean of the filter's output,
     its gradient w.r.t. ``I``, optionally divides it by its norm (the "trick"), and adds it.
     """
+    lr = learning_rate(lr)
     image = np.zeros((1, size, size, 3), np.float32) if start is None else start
     I = tf.Variable(image, dtype=tf.float32)  # noqa: E741  (the slide's name)
     curve = []
