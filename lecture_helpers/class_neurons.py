@@ -303,7 +303,7 @@ def plot_preset_comparison(
     slide_in = 0.96 * SLIDE_RULES.max_width_px / SLIDE_RULES.min_dpi
     lines = max(title.count("\n") + 1 for title in titles)
     if panel_size * len(names) <= slide_in:  # one row of pictures, the curves below
-        rows, columns, curves_in = 1, len(names), 0.0
+        rows, columns = 1, len(names)
         top = row_height(panel_size, lines)
         fig = plt.figure(figsize=(panel_size * columns, top + 0.85 * panel_size + 0.5
                                   + (0.4 if suptitle else 0.0)), layout="constrained")
