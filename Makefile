@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 STUDENT   := build/student
 STUDENT_CORE = $$(ls $(STUDENT)/[0-9][0-9]_*.ipynb | grep -v _further_)
 FURTHER      = $$(ls notebooks/[0-9][0-9]_further_*.ipynb)
+CORE         = $$(ls notebooks/[0-9][0-9]_*.ipynb | grep -v _further_)
 # nbcheck (tests/nbcheck): nbval's notebook runs, outputs compared by how stable they are.
 PYTEST_NB := --nbcheck --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=900
 # `make test-cpu`: another CPU, emulated. A oneDNN code path other than this CPU's default (float
@@ -24,8 +25,8 @@ OTHER_CPU := ONEDNN_MAX_CPU_ISA=$(ISA) LECTURE_HELPERS_PERTURB=$(PERTURB) \
 # many full-size model runs or teaching claim (tests/conftest.py assigns the markers).
 QUICK := -m "not (notebook or browser or hub or slow or heavy or claim)"
 
-.PHONY: setup lab test test-cpu quick unit notebooks student bench lint slides web-assets clean \
-	hub-proxy bench-hub
+.PHONY: setup lab test test-cpu quick unit notebooks student course bench lint slides web-assets \
+	clean hub-proxy bench-hub
 
 setup: $(STAMP)
 	@$(BIN)/python -m lecture_helpers.prepare
@@ -67,6 +68,15 @@ notebooks: setup student
 student: setup
 	$(BIN)/python -m lecture_helpers.check.student --out $(STUDENT) notebooks/[0-9][0-9]_*.ipynb
 
+# The graded course (README "Running it as a graded assignment"): each core notebook becomes the
+# nbgrader assignment of its name in course/source/, then its release (the student edition,
+# figures kept: lecture_helpers/check/release.py). course/nbgrader runs nbgrader with the venv.
+course: setup
+	@for notebook in $(CORE); do \
+	  assignment=$$(basename $$notebook .ipynb); mkdir -p course/source/$$assignment; \
+	  cp $$notebook course/source/$$assignment/ || exit 1; \
+	  course/nbgrader generate_assignment $$assignment --force || exit 1; done
+
 bench: setup
 	$(BIN)/python -m benchmarks
 
@@ -87,7 +97,7 @@ bench-hub: setup hub-proxy
 	$(BIN)/python -m benchmarks.hub_load --faults
 
 lint: setup
-	$(BIN)/ruff check conftest.py lecture_helpers tests benchmarks scripts hub
+	$(BIN)/ruff check conftest.py lecture_helpers tests benchmarks scripts hub course
 
 # One reveal.js deck per notebook, from the committed outputs, into build/slides/. Slides are
 # 1280x800 and scroll when taller (a widget under its code cell); scrolling calls jQuery, taken

@@ -120,6 +120,7 @@ MODULE_MARKERS = {
     "test_notebook_cost": "notebook",
     "test_slides": "notebook",
     "test_student": "notebook",
+    "test_course": "notebook",
     "test_browser": "browser",
     "test_deck_widgets": "browser",
     "test_hub": "hub",

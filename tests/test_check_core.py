@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from lecture_helpers.check import _core
-from lecture_helpers.check._core import Case, Exercise, ExerciseNotPassed
+from lecture_helpers.check._core import Case, Exercise
 
 
 def _double(values):
@@ -116,10 +115,23 @@ def test_check_returns_the_students_function_or_the_reference(capsys):
     assert "✓ Exercise 9.1" in printed and "✗ Exercise 9.1" in printed
 
 
-def test_under_the_nbgrader_autograder_a_failed_check_raises(monkeypatch):
+def test_under_the_autograder_a_failed_check_scores_0_and_the_notebook_goes_on(
+    monkeypatch, capsys
+):
+    """No exception: the reference goes on, the hint is printed once, stderr zeroes the cell."""
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    with pytest.raises(ExerciseNotPassed, match="multiply it by 2"):
-        _core.check(TOY, lambda v: v)
-    with pytest.raises(AssertionError, match="not written yet"):
-        _core.check(TOY, lambda v: (_ for _ in ()).throw(NotImplementedError()))
+    assert _core.check(TOY, lambda v: v) is _double
+    out, err = capsys.readouterr()
+    assert out.count("multiply it by 2") == 1 and "multiply it by 2" not in err
+    assert "scores 0 points" in out and "Until it passes" not in out
+    assert err == "Exercise 9.1: 0 points (the message above says why).\n"
+    assert _core.check(TOY, lambda v: (_ for _ in ()).throw(NotImplementedError())) is _double
+    out, err = capsys.readouterr()
+    assert "not written yet" in out and err.startswith("Exercise 9.1: 0 points")
     assert _core.check(TOY, _double) is _double
+    out, err = capsys.readouterr()
+    assert "correct on all" in out and err == ""
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    _core.check(TOY, lambda v: v)
+    out, err = capsys.readouterr()  # in JupyterLab: the message a student always read
+    assert "Until it passes, the notebook uses lh.check.reference.double" in out and err == ""

@@ -9,7 +9,8 @@ The checker runs the function on several cases (layers, channel counts that leav
 part-empty, dead channels, ...), compares it with the reference and shows one short coloured
 message that names the first mistake in the student's terms.  It returns the function the rest
 of the notebook uses: the student's when it passed, otherwise the reference solution, and the
-message says so.  Under nbgrader's autograder a failed check raises instead.
+message says so.  Under nbgrader's autograder the same happens, and a failed check scores its
+cell 0 (one line on standard error), so one mistake costs one exercise.
 
 :data:`EXERCISES` lists them in notebook order; :func:`run` checks without displaying.
 """
@@ -21,12 +22,12 @@ from collections.abc import Callable
 from typing import Any
 
 from . import reference
-from ._core import Case, Exercise, ExerciseNotPassed, Feedback
+from ._core import Case, Exercise, Feedback
 from ._core import check as _check
 from ._core import run as _run
 
 __all__ = [
-    "Case", "Exercise", "ExerciseNotPassed", "Feedback", "exercises", "run", "reference",
+    "Case", "Exercise", "Feedback", "exercises", "run", "reference",
     "activation_model", "channel_grid", "prepare_image_for_display",
     "ascent_step", "gradient_ascent", "plain_ascent_step",
     "class_step", "vanilla_saliency",

@@ -7,14 +7,18 @@ first difference, which the exercise's ``compare`` names in the student's terms
 coloured message and returns the function the rest of the notebook should use: the
 student's when it passed, else the reference (and the message says so).
 
-Under nbgrader's autograder (``NBGRADER_EXECUTION`` is set) a failed check raises
-:class:`ExerciseNotPassed`, an ``AssertionError``, so the test cell scores zero.
+Under nbgrader's autograder or validator (``NBGRADER_EXECUTION`` is set) the same happens, and
+a failed check also writes one line to standard error: nbgrader scores a test cell with any
+standard-error output 0 (``nbgrader.utils.determine_grade``).  Nothing raises, so the feedback
+shows the hint once, with no traceback, and the later cells run with the reference as they do
+in JupyterLab: one mistake costs one exercise's points.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Case", "Exercise", "ExerciseNotPassed", "Feedback", "check", "run"]
+__all__ = ["Case", "Exercise", "Feedback", "check", "run"]
 
 PASSED, NOT_DONE, WRONG = "passed", "not done", "wrong"
 
@@ -33,10 +37,6 @@ _STYLE = {
     WRONG: ("#c62828", "#ffebee", "#3d0d0d"),
 }
 _MARK = {PASSED: "✓", NOT_DONE: "✎", WRONG: "✗"}
-
-
-class ExerciseNotPassed(AssertionError):
-    """An exercise that did not pass, raised only under nbgrader's autograder."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,11 @@ class Feedback:
         if self.passed:
             return head + f"correct on all {self.cases} cases.", ""
         detail = self.message + (f" (case: {self.case})" if self.case else "")
+        if grading():
+            return head + detail, (
+                f"This exercise scores 0 points; the rest of the notebook ran with "
+                f"{ex.reference_name}."
+            )
         return head + detail, f"Until it passes, the notebook uses {ex.reference_name}."
 
     def __str__(self) -> str:
@@ -207,7 +212,7 @@ def _short(error: BaseException, limit: int = 160) -> str:
 
 
 def grading() -> bool:
-    """True under nbgrader's autograder or validator, where a failed check must raise."""
+    """True under nbgrader's autograder or validator, where a failed check must score 0."""
     return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
@@ -229,10 +234,13 @@ def check(exercise: Exercise, function: Any) -> Callable:
     """Run the check, show the message, and return the function to go on with.
 
     The student's function when it passed, else the reference.  Under nbgrader's autograder a
-    failed check raises :class:`ExerciseNotPassed` instead of going on.
+    failed check also writes one line to standard error, which makes nbgrader score the cell 0.
     """
     feedback = run(exercise, function)
     show(feedback)
-    if not feedback.passed and grading():
-        raise ExerciseNotPassed(str(feedback))
-    return function if feedback.passed else exercise.reference
+    if feedback.passed:
+        return function
+    if grading():
+        print(f"Exercise {exercise.number}: 0 points (the message above says why).",
+              file=sys.stderr, flush=True)
+    return exercise.reference
