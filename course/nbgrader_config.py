@@ -26,6 +26,7 @@ c.GenerateAssignment.preprocessors = release_preprocessors(
     GenerateAssignment.class_traits()["preprocessors"].default()
 )
 
-# Where release_assignment puts the releases and students' submit puts their work: nbgrader's
-# default, shared by everyone on one machine or hub (README: create it once, writable by all).
-c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
+# The exchange, where release_assignment puts the releases and the students' submit puts their
+# work, is nbgrader's default, /usr/local/share/nbgrader/exchange, which students' nbgrader finds
+# without any configuration. For another directory, set c.Exchange.root here and in the students'
+# nbgrader_config.py (on a hub, /etc/jupyter/nbgrader_config.py).
