@@ -106,6 +106,8 @@ _LAZY_EXPORTS: dict[str, str] = {
     "mass_fraction": "cam",
     "channel_weight_check": "cam",
     "plot_heatmaps": "cam",
+    "plot_colormaps": "cam",
+    "colormaps": "colormaps",
     "plot_guided": "cam",
     "plot_randomization": "cam",
     "attribution_metrics": "attribution_metrics",

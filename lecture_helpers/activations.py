@@ -19,6 +19,7 @@ import keras
 import numpy as np
 
 from ._quiet import tf
+from .colormaps import SEQUENTIAL
 from .images import sample_image
 from .modelview import UnknownNameError, clear_views, view
 from .zoo import ZooModel, get_keras_model
@@ -316,7 +317,7 @@ def plot_channel_grid(
     norm: str = "minmax",
     padding: int | None = None,
     channels: int | slice | Sequence[int] | None = None,
-    cmap: str = "viridis",
+    cmap: str = SEQUENTIAL,
     width: float = 11.0,
     ax: Any = None,
 ):
@@ -373,7 +374,7 @@ def plot_layers(
     *,
     channels: int = 8,
     image_index: int = 0,
-    cmap: str = "viridis",
+    cmap: str = SEQUENTIAL,
     width: float = 11.0,
     title: str = "",
 ):

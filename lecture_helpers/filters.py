@@ -15,6 +15,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from .colormaps import SIGNED
 from .modelview import view
 from .zoo import ZooModel
 
@@ -188,7 +189,7 @@ def plot_similarity(similarity: np.ndarray, title: str = "", ax: Any = None):
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.6))
-    image = ax.imshow(similarity, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+    image = ax.imshow(similarity, cmap=SIGNED, vmin=-1, vmax=1, interpolation="nearest")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
     ax.set_xlabel("filter")
     ax.set_ylabel("filter")

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .colormaps import SIGNED
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -218,7 +220,7 @@ def plot_checkerboard_aliasing(
     top, left = _clearest_window(attribution[..., channel], crop, (int(phase[0]), int(phase[1])))
     patch = attribution[top : top + crop, left : left + crop, channel] / attribution.std()
     limit = float(np.percentile(np.abs(patch), 95)) or 1.0
-    image = ax_crop.imshow(patch, cmap="PiYG", vmin=-limit, vmax=limit, interpolation="nearest")
+    image = ax_crop.imshow(patch, cmap=SIGNED, vmin=-limit, vmax=limit, interpolation="nearest")
     ax_crop.set_title(f"{'RGB'[channel]} channel, {crop}x{crop} px at full size\n"
                       "(where the checkerboard is clearest)", fontsize=11)
     ax_crop.set_xticks([])

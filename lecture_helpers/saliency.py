@@ -32,6 +32,7 @@ import keras
 import numpy as np
 
 from ._quiet import tf
+from .colormaps import HEAT
 from .errors import UnknownNameError
 from .images import load_image
 from .modelview import clear_views, view
@@ -458,7 +459,7 @@ def compare_saliency(
 
 
 def render_map(
-    saliency_map: np.ndarray | SaliencyMap, cmap: str = "inferno", percentile: float = 99.0
+    saliency_map: np.ndarray | SaliencyMap, cmap: str = HEAT, percentile: float = 99.0
 ) -> np.ndarray:
     """A saliency map as a uint8 RGB picture (clipped at ``percentile``, then coloured)."""
     import matplotlib
@@ -486,7 +487,7 @@ def _map_title(result: SaliencyMap, label: str | None, width_in: float) -> str:
 
 def show_saliency(
     results: Sequence[SaliencyMap] | Sequence[Sequence[SaliencyMap]],
-    cmap: str = "inferno",
+    cmap: str = HEAT,
     percentile: float = 99.0,
     panel_size: float = 2.3,
     suptitle: str | None = None,

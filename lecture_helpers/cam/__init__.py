@@ -61,6 +61,7 @@ from .base import probability_function as probability_function
 from .base import score_spec as score_spec
 from .display import (
     mass_fraction,
+    plot_colormaps,
     plot_guided,
     plot_heatmaps,
     plot_randomization,
@@ -100,6 +101,7 @@ __all__ = [
     "normalize_heatmap",
     "occlusion_sensitivity",
     "overlay",
+    "plot_colormaps",
     "plot_guided",
     "plot_heatmaps",
     "plot_randomization",

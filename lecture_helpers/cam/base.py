@@ -19,6 +19,7 @@ import keras
 import numpy as np
 
 from .._quiet import tf
+from ..colormaps import HEAT
 from ..images import load_image
 from ..modelview import Score, clear_views, view
 from ..zoo import ZooModel
@@ -61,12 +62,13 @@ def overlay(
     image: Any,
     heatmap: np.ndarray,
     alpha: float = 0.4,
-    cmap: str = "jet",
+    cmap: str = HEAT,
 ) -> np.ndarray:
     """Draw ``heatmap`` (values in [0, 1], any resolution) over ``image`` → uint8 RGB.
 
     The heatmap is upsampled smoothly to the image's size and coloured with ``cmap``
-    ("jet", "inferno", ...); ``alpha`` is its opacity (0 = image only, 1 = heatmap only).
+    (default :data:`~lecture_helpers.colormaps.HEAT`, whose lightness rises with the heat;
+    "jet" gives the classic look); ``alpha`` is its opacity (0 = image only, 1 = heatmap only).
     """
     import matplotlib
 

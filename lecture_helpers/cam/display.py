@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..colormaps import HEAT, SIGNED
 from ..errors import UnknownNameError
 from ..images import load_image, prepare_image_for_display
 from .base import upsample_heatmap
@@ -97,7 +98,7 @@ def plot_heatmaps(
     overlay: bool | Sequence[bool] = True,
     ncols: int | None = None,
     panel_height: float | None = None,
-    cmap: str = "jet",
+    cmap: str | None = None,
     suptitle: str | None = None,
     signed: bool = False,
     label: str = HEATMAP_LABEL,
@@ -107,8 +108,10 @@ def plot_heatmaps(
     Each heatmap (values in [0, 1], any resolution) is upsampled smoothly to its photo and
     drawn over it with opacity ``alpha``; ``overlay=False`` (for all, or per panel) draws it
     alone at its own resolution; ``None`` shows the photo only. ``signed=True`` draws values
-    of either sign (red > 0 > blue, symmetric scale). A colorbar, labelled ``label``, gives
-    the scale.
+    of either sign (red > 0 > blue, symmetric scale). ``cmap`` defaults to
+    :data:`~lecture_helpers.colormaps.HEAT` (:data:`~lecture_helpers.colormaps.SIGNED` when
+    signed), whose lightness follows the value; ``cmap="jet"`` gives the classic look. A
+    colorbar, labelled ``label``, gives the scale.
     """
     if len(heatmaps) != len(titles):
         raise ValueError(f"{len(heatmaps)} heatmaps but {len(titles)} titles: one title each")
@@ -127,8 +130,9 @@ def plot_heatmaps(
     titles = _titles(titles, aspect, panel_height)
     fig, axes = _grid(len(heatmaps), ncols, aspect, panel_height, titles)
     low, high = 0.0, 1.0
+    if cmap is None:
+        cmap = SIGNED if signed else HEAT
     if signed:
-        cmap = "RdBu_r" if cmap == "jet" else cmap
         high = max(float(np.abs(np.asarray(h)).max()) for h in heatmaps if h is not None) or 1.0
         low = -high
     shown = None
@@ -153,6 +157,52 @@ def plot_heatmaps(
         bar.set_label(label, fontsize=10)
     if suptitle:
         fig.suptitle(suptitle)
+    return fig
+
+
+def plot_colormaps(
+    image: Any,
+    heatmap: np.ndarray,
+    cmaps: Sequence[str] = (HEAT, "jet"),
+    *,
+    alpha: float = 0.45,
+    panel_height: float | None = None,
+):
+    """One heatmap over its photo in each colour map (left), and as a grey printout shows it
+    (right: the overlay's CIE lightness L*).
+
+    Each grey panel's title measures it: the overlay's mean L* where the heat is at least 0.8
+    (the hottest cells) and where it is between 0.4 and 0.7 (around them).
+    """
+    import matplotlib.pyplot as plt
+
+    from ..colormaps import rgb_lightness
+    from .base import overlay as draw_overlay
+
+    if not cmaps:
+        raise ValueError("plot_colormaps needs at least one colour map name, e.g. ('inferno',)")
+    photo = load_image(image)
+    heat = upsample_heatmap(np.clip(np.asarray(heatmap, np.float32), 0, 1), photo.shape[:2])
+    hottest, around = heat >= 0.8, (heat >= 0.4) & (heat < 0.7)
+    if not hottest.any() or not around.any():
+        raise ValueError("the heatmap has no cell at 0.8 or more, or none between 0.4 and 0.7: "
+                         "normalize it to [0, 1] first (its maximum at 1)")
+    height, width = photo.shape[:2]
+    panel_height = panel_height or _panel_height([photo])
+    fig, axes = plt.subplots(len(cmaps), 2, squeeze=False, layout="constrained",
+                             figsize=(2 * panel_height * width / height + 0.3,
+                                      (panel_height + 0.45) * len(cmaps)))
+    for (colour_ax, grey_ax), cmap in zip(axes, cmaps, strict=True):
+        shown = draw_overlay(photo, heatmap, alpha=alpha, cmap=cmap)
+        grey = rgb_lightness(shown / 255.0)
+        colour_ax.imshow(shown)
+        colour_ax.set_title(f"{cmap}")
+        lightness_image = grey_ax.imshow(grey, cmap="gray", vmin=0, vmax=100)
+        grey_ax.set_title(f"{cmap} in grey: L* {grey[hottest].mean():.0f} hottest, "
+                          f"{grey[around].mean():.0f} around")
+        for ax in (colour_ax, grey_ax):
+            ax.axis("off")
+    fig.colorbar(lightness_image, ax=list(axes[:, 1]), shrink=0.8, label="lightness L*")
     return fig
 
 
@@ -228,7 +278,7 @@ def plot_randomization(
             upsampled = upsample_heatmap(values, (height, width))
             if method.lower().startswith("grad-cam") or method.lower().endswith("cam"):
                 ax.imshow(photo)
-                shown = ax.imshow(upsampled, cmap="jet", alpha=alpha, vmin=0, vmax=1)
+                shown = ax.imshow(upsampled, cmap=HEAT, alpha=alpha, vmin=0, vmax=1)
                 label = HEATMAP_LABEL
             else:
                 scale = float(np.percentile(upsampled, 99)) or 1.0

@@ -50,7 +50,12 @@ def snapshot(widget: Any, title: str | None = None):
     ax.set_axis_off()
     mark_picture(ax)
     if title:
-        fig.suptitle(title, y=1.0, va="top")
+        text = fig.suptitle(title, y=1.0, va="top")
+        needed = text.get_window_extent(fig.canvas.get_renderer()).width / dpi + 0.2
+        if needed > width / dpi:  # a narrow picture: widen the figure, the picture centred
+            share = width / dpi / needed
+            fig.set_figwidth(needed)
+            ax.set_position(((1.0 - share) / 2, 0.0, share, height / (height + extra * dpi)))
     if type(widget).__name__ in ("ClassVisualizer", "FilterExplorer"):
         mark_palette(fig)  # a gradient-ascent picture: a texture of noise
     return fig

@@ -23,6 +23,7 @@ from ..activations import (
     describe_layer,
     grid_shape,
 )
+from ..colormaps import SEQUENTIAL
 from ..images import load_image
 from ..modelview import view
 from ..zoo import ZooModel
@@ -31,7 +32,7 @@ from ._common import image_dict, png_bytes, uploaded_files
 HIGHLIGHT = np.array([228, 26, 28], dtype=np.uint8)  # red frame around the selected tile
 
 
-def colormap_lut(cmap: str = "viridis") -> np.ndarray:
+def colormap_lut(cmap: str = SEQUENTIAL) -> np.ndarray:
     """(256, 3) uint8 lookup table of a matplotlib colormap."""
     import matplotlib
 
@@ -99,7 +100,7 @@ class ActivationBrowser(widgets.VBox):
         layers: str | Sequence[str] | None = None,
         norm: str = "minmax",
         cols: int | None = None,
-        cmap: str = "viridis",
+        cmap: str = SEQUENTIAL,
         display_size: int = 512,
     ) -> None:
         view(model)  # a clear TypeError for a non-model, an error for an unsupported one

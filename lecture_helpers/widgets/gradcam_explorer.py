@@ -26,6 +26,7 @@ from ..cam import (
     probability_function,
     resolve_cam_layer,
 )
+from ..colormaps import HEAT
 from ..errors import UnknownNameError
 from ..images import load_image
 from ..modelview import view
@@ -71,7 +72,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         layers: Sequence[str] | None = None,
         methods: Sequence[str] | None = None,
         alpha: float = 0.4,
-        cmap: str = "jet",
+        cmap: str = HEAT,
         display_width: int = 448,
     ) -> None:
         view(model)  # a clear TypeError for a non-model, an error for an unsupported one

@@ -15,6 +15,7 @@ import ipywidgets as widgets
 import keras
 import numpy as np
 
+from ..colormaps import HEAT
 from ..modelview import view
 from ..saliency import METHOD_TITLES, METHODS, SaliencyMap, fit_image, render_map, saliency
 from ..zoo import ZooModel
@@ -46,7 +47,7 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
         model: ZooModel | keras.Model,
         images: Any = None,
         top_k: int = 5,
-        cmap: str = "inferno",
+        cmap: str = HEAT,
         display_width: int = 672,
         **options: Any,
     ) -> None:
