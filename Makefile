@@ -25,8 +25,8 @@ OTHER_CPU := ONEDNN_MAX_CPU_ISA=$(ISA) LECTURE_HELPERS_PERTURB=$(PERTURB) \
 # many full-size model runs or teaching claim (tests/conftest.py assigns the markers).
 QUICK := -m "not (notebook or browser or hub or slow or heavy or claim)"
 
-.PHONY: setup lab test test-cpu quick unit notebooks student course bench lint slides web-assets \
-	clean hub-proxy bench-hub
+.PHONY: setup lab test test-cpu quick unit notebooks student course bench lint slides html \
+	web-assets clean hub-proxy bench-hub
 
 setup: $(STAMP)
 	@$(BIN)/python -m lecture_helpers.prepare
@@ -111,6 +111,17 @@ slides: setup
 	$(BIN)/jupyter nbconvert --to slides $(SLIDES_OPTIONS) --output-dir build/slides \
 	  notebooks/[0-9][0-9]_*.ipynb
 	@echo "open build/slides/<notebook>.slides.html in a browser (its JavaScript loads from CDNs)"
+
+# Each notebook as one HTML page, into build/html/ (a course site). No input prompts, and
+# Pygments' own code colours: the default export's prompts (2.2:1) and JupyterLab's code colours
+# (4.2-4.4:1) fall below WCAG AA's 4.5:1 contrast. The template nbconvert/lecture/ underlines links.
+# tests/test_accessibility.py audits these pages.
+HTML_OPTIONS := --no-prompt --CSSHTMLHeaderPreprocessor.style=default \
+	--TemplateExporter.extra_template_basedirs=nbconvert --template lecture
+
+html: setup
+	$(BIN)/jupyter nbconvert --to html $(HTML_OPTIONS) --output-dir build/html \
+	  notebooks/[0-9][0-9]_*.ipynb
 
 # The CDN files a deck loads, from pinned npm tarballs (sha256-checked), into build/web-assets/:
 # tests/test_deck_widgets.py serves them to the decks it opens offline. Needs the npm registry once.

@@ -91,6 +91,13 @@ TARBALLS: dict[str, NpmTarball] = {
         sha256="1ce113265b4e2a1c8cfc1da2fbf8836bd44e2911daa2a264b8ec52afef2e19a1",
         files=("package.json", "LICENSE.txt", "dist/jquery.min.js"),
     ),
+    # Deque's accessibility engine: tests/test_accessibility.py injects it into the exports.
+    "axe-core": NpmTarball(
+        name="axe-core",
+        version="4.14.1",
+        sha256="e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745",
+        files=("package.json", "LICENSE", "axe.min.js"),
+    ),
 }
 
 

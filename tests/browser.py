@@ -55,6 +55,21 @@ def require_chromium() -> str:
     return path
 
 
+@contextmanager
+def headless_chromium():
+    """Debian's Chromium under Playwright, headless (the calling test skips without it)."""
+    from playwright.sync_api import sync_playwright
+
+    path = require_chromium()
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS,
+                                              headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -122,6 +122,7 @@ MODULE_MARKERS = {
     "test_student": "notebook",
     "test_course": "notebook",
     "test_browser": "browser",
+    "test_accessibility": "browser",
     "test_deck_widgets": "browser",
     "test_hub": "hub",
     "test_class_visualization": "slow",

@@ -11,13 +11,18 @@ from pathlib import Path
 from tests.notebook_files import ROOT, notebook_paths
 
 
-def slides_options() -> list[str]:
-    """The nbconvert options of the Makefile's SLIDES_OPTIONS (continuation lines joined)."""
+def makefile_options(variable: str) -> list[str]:
+    """The nbconvert options of one Makefile variable (continuation lines joined)."""
     makefile = (ROOT / "Makefile").read_text()
-    match = re.search(r"^SLIDES_OPTIONS\s*:=((?:.*\\\n)*.*)$", makefile, re.M)
+    match = re.search(rf"^{variable}\s*:=((?:.*\\\n)*.*)$", makefile, re.M)
     if match is None:
-        return []
+        raise LookupError(f"the Makefile defines no {variable}")
     return shlex.split(match.group(1).replace("\\\n", " "))
+
+
+def slides_options() -> list[str]:
+    """The nbconvert options of the Makefile's SLIDES_OPTIONS (what `make slides` uses)."""
+    return makefile_options("SLIDES_OPTIONS")
 
 
 def build_decks(out: Path) -> Path:
@@ -29,4 +34,17 @@ def build_decks(out: Path) -> Path:
     )
     if result.returncode != 0:
         raise RuntimeError(f"nbconvert --to slides failed:\n{result.stderr[-4000:]}")
+    return out
+
+
+def build_html(out: Path) -> Path:
+    """Write one ``<notebook>.html`` per lecture notebook into ``out``, as `make html` does."""
+    result = subprocess.run(
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html",
+         *makefile_options("HTML_OPTIONS"), "--output-dir", str(out),
+         *[str(p) for p in notebook_paths()]],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"nbconvert --to html failed:\n{result.stderr[-4000:]}")
     return out

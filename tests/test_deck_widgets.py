@@ -238,19 +238,11 @@ def require_web_assets() -> None:
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    path = browser.require_chromium()
+    browser.require_chromium()
     require_web_assets()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=path, args=browser.CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with browser.headless_chromium() as instance:
+        yield instance
 
 
 class DeckLog:

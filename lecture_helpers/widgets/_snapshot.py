@@ -51,10 +51,11 @@ def snapshot(widget: Any, title: str | None = None):
     mark_picture(ax)
     if title:
         text = fig.suptitle(title, y=1.0, va="top")
-        needed = text.get_window_extent(fig.canvas.get_renderer()).width / dpi + 0.2
-        if needed > width / dpi:  # a narrow picture: widen the figure, the picture centred
-            share = width / dpi / needed
-            fig.set_figwidth(needed)
+        title_px = text.get_window_extent(fig.canvas.get_renderer()).width
+        if title_px > width - 8:  # wider than a narrow picture: widen the figure, picture centred
+            figure_px = int(np.ceil(title_px)) + 16
+            fig.set_figwidth(figure_px / dpi)
+            share = width / figure_px
             ax.set_position(((1.0 - share) / 2, 0.0, share, height / (height + extra * dpi)))
     if type(widget).__name__ in ("ClassVisualizer", "FilterExplorer"):
         mark_palette(fig)  # a gradient-ascent picture: a texture of noise

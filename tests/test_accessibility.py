@@ -1,0 +1,112 @@
+"""An accessibility audit of the HTML pages `make html` writes (WCAG 2.1 A and AA).
+
+Builds every notebook's page with the Makefile's HTML_OPTIONS (tests/decks.py), opens it from
+file:// in Debian's Chromium (Playwright) with every network request refused, as offline, and
+runs Deque's axe-core on it (build/web-assets/axe-core@<version>/axe.min.js, the pinned npm file
+scripts/web_assets.py unpacks). Any serious or critical violation fails the test. The report of
+each page (every violation, whatever its impact) goes to test-artifacts/accessibility/.
+
+Without Chromium or build/web-assets/ it skips, saying what to run; under CI (CI=true) it fails
+instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from scripts import web_assets
+from tests import browser
+from tests.decks import build_html, makefile_options
+from tests.notebook_files import ROOT, notebook_paths
+
+NOTEBOOKS = notebook_paths()
+ARTIFACTS = ROOT / "test-artifacts" / "accessibility"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def _axe_script() -> Path:
+    folder = web_assets.folder("axe-core")
+    if folder is None:
+        message = "build/web-assets/ has no axe-core: run `make web-assets` (npm registry once)"
+        if browser.running_in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return folder / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> Path:
+    return build_html(tmp_path_factory.mktemp("html"))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with browser.headless_chromium() as instance:
+        yield instance
+
+
+def audit(chromium, page_path: Path) -> dict:
+    """axe-core's result on one page opened offline: {violations, passes, ...} as axe gives it."""
+    axe = _axe_script()
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(60_000)
+    page.route(re.compile(r"^(https?|wss?)://"), lambda route: route.abort())
+    try:
+        page.goto(page_path.as_uri(), wait_until="load")
+        page.add_script_tag(path=str(axe))
+        return page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
+        )
+    finally:
+        page.close()
+
+
+def _summary(violation: dict) -> str:
+    nodes = violation["nodes"]
+    where = "; ".join(" ".join(node["target"]) if isinstance(node["target"], list)
+                      else str(node["target"]) for node in nodes[:3])
+    return (f"{violation['id']} ({violation['impact']}, {len(nodes)} element(s)): "
+            f"{violation['help']}. E.g. {where}")
+
+
+def test_the_export_settings_are_the_audited_ones():
+    """`make html` and this audit read one variable; it keeps the two contrast settings."""
+    options = makefile_options("HTML_OPTIONS")
+    assert "--no-prompt" in options
+    assert "--CSSHTMLHeaderPreprocessor.style=default" in options
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_page_passes_wcag_21_aa(chromium, pages, path):
+    page_path = pages / f"{path.stem}.html"
+    result = audit(chromium, page_path)
+    violations = result["violations"]
+    (ARTIFACTS / f"{path.stem}.json").write_text(json.dumps(
+        {"page": page_path.name, "axe": result["testEngine"]["version"],
+         "violations": [_summary(v) for v in violations], "passes": len(result["passes"])},
+        indent=1))
+    assert result["testEngine"]["version"] == web_assets.TARBALLS["axe-core"].version
+    assert len(result["passes"]) > 10  # axe ran its rules on a real page
+    failing = [_summary(v) for v in violations if v["impact"] in FAILING_IMPACTS]
+    assert not failing, f"{page_path.name}:\n" + "\n".join(failing)
+
+
+def test_the_audit_catches_what_the_default_export_gets_wrong(chromium, tmp_path):
+    """The same audit on nbconvert's default export of one notebook: low-contrast prompts."""
+    import subprocess
+    import sys
+
+    notebook = next(p for p in NOTEBOOKS if p.name.startswith("01_"))
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html",
+                    "--output-dir", str(tmp_path), str(notebook)],
+                   check=True, capture_output=True, cwd=ROOT)
+    result = audit(chromium, tmp_path / f"{notebook.stem}.html")
+    contrast = [v for v in result["violations"] if v["id"] == "color-contrast"]
+    assert contrast and contrast[0]["impact"] in FAILING_IMPACTS
+    assert len(contrast[0]["nodes"]) > 10
