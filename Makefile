@@ -102,10 +102,14 @@ lint: setup
 # One reveal.js deck per notebook, from the committed outputs, into build/slides/. Slides are
 # 1280x800 and scroll when taller (a widget under its code cell); scrolling calls jQuery, taken
 # from npm (unpkg) like reveal.js. The saved widgets are drawn by html-manager 1.0.15 (1.x
-# renders ipywidgets 8's state), the version tests/test_deck_widgets.py checks offline.
+# renders ipywidgets 8's state), the version tests/test_deck_widgets.py checks offline. No input
+# prompts and Pygments' code colours, as `make html` (contrast), and the template
+# nbconvert/lecture_slides/ (alt text, underlined links): tests/test_accessibility.py audits them.
 SLIDES_OPTIONS := --SlidesExporter.reveal_width=1280 --SlidesExporter.reveal_height=800 \
+	--no-prompt --CSSHTMLHeaderPreprocessor.style=default \
 	--SlidesExporter.reveal_scroll=True --SlidesExporter.html_manager_semver_range=1.0.15 \
-	--SlidesExporter.jquery_url=https://unpkg.com/jquery@2.2.4/dist/jquery.min.js
+	--SlidesExporter.jquery_url=https://unpkg.com/jquery@2.2.4/dist/jquery.min.js \
+	--TemplateExporter.extra_template_basedirs=nbconvert --template=lecture_slides
 
 slides: setup
 	$(BIN)/jupyter nbconvert --to slides $(SLIDES_OPTIONS) --output-dir build/slides \
@@ -117,7 +121,7 @@ slides: setup
 # (4.2-4.4:1) fall below WCAG AA's 4.5:1 contrast. The template nbconvert/lecture/ underlines links.
 # tests/test_accessibility.py audits these pages.
 HTML_OPTIONS := --no-prompt --CSSHTMLHeaderPreprocessor.style=default \
-	--TemplateExporter.extra_template_basedirs=nbconvert --template lecture
+	--TemplateExporter.extra_template_basedirs=nbconvert --template=lecture
 
 html: setup
 	$(BIN)/jupyter nbconvert --to html $(HTML_OPTIONS) --output-dir build/html \

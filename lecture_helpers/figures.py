@@ -549,8 +549,9 @@ def rule_violations(report: dict[str, Any], rules: FigureRules = SLIDE_RULES) ->
 
 
 def figure_png(fig: Any) -> tuple[str, dict[str, Any]]:
-    """IPython's PNG formatter for figures: the picture, with its report as metadata (the
-    texts measured on the same draw)."""
+    """IPython's PNG formatter for figures: the picture, with its report (the texts measured
+    on the same draw) and its alt text (:func:`lecture_helpers.alt_text.describe`) as
+    metadata."""
     png, measured = _render(fig)
     if not png:
         return None  # type: ignore[return-value]  # an empty figure: nothing to show
@@ -558,7 +559,9 @@ def figure_png(fig: Any) -> tuple[str, dict[str, Any]]:
     if getattr(fig, "lecture_palette", False):
         png = _palette_png(png)
         report["palette"] = True
-    return base64.b64encode(png).decode("ascii"), {METADATA_KEY: report}
+    from .alt_text import describe
+
+    return base64.b64encode(png).decode("ascii"), {METADATA_KEY: report, "alt": describe(fig)}
 
 
 def install_figure_reports() -> bool:

@@ -1,9 +1,12 @@
-"""An accessibility audit of the HTML pages `make html` writes (WCAG 2.1 A and AA).
+"""An accessibility audit of the HTML pages `make html` and the decks `make slides` write
+(WCAG 2.1 A and AA).
 
-Builds every notebook's page with the Makefile's HTML_OPTIONS (tests/decks.py), opens it from
+Builds every notebook's page with the Makefile's HTML_OPTIONS (tests/decks.py), and its deck
+with SLIDES_OPTIONS (the session's decks, tests/conftest.py), opens each from
 file:// in Debian's Chromium (Playwright) with every network request refused, as offline, and
 runs Deque's axe-core on it (build/web-assets/axe-core@<version>/axe.min.js, the pinned npm file
-scripts/web_assets.py unpacks). Any serious or critical violation fails the test. The report of
+scripts/web_assets.py unpacks). Any serious or critical violation fails the test, and so does a
+figure without its alt text (lecture_helpers/alt_text.py). The report of
 each page (every violation, whatever its impact) goes to test-artifacts/accessibility/.
 
 Without Chromium or build/web-assets/ it skips, saying what to run; under CI (CI=true) it fails
@@ -52,7 +55,8 @@ def chromium():
 
 
 def audit(chromium, page_path: Path) -> dict:
-    """axe-core's result on one page opened offline: {violations, passes, ...} as axe gives it."""
+    """axe-core's result on one page opened offline: {violations, passes, ...} as axe gives it,
+    and ``images``: the alt text of every <img> on the page."""
     axe = _axe_script()
     page = chromium.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(60_000)
@@ -60,9 +64,11 @@ def audit(chromium, page_path: Path) -> dict:
     try:
         page.goto(page_path.as_uri(), wait_until="load")
         page.add_script_tag(path=str(axe))
-        return page.evaluate(
+        result = page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
         )
+        result["images"] = page.evaluate("() => Array.from(document.images, i => i.alt)")
+        return result
     finally:
         page.close()
 
@@ -82,19 +88,37 @@ def test_the_export_settings_are_the_audited_ones():
     assert "--CSSHTMLHeaderPreprocessor.style=default" in options
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_every_page_passes_wcag_21_aa(chromium, pages, path):
-    page_path = pages / f"{path.stem}.html"
-    result = audit(chromium, page_path)
+def _check(result: dict, name: str, figures: int) -> None:
     violations = result["violations"]
-    (ARTIFACTS / f"{path.stem}.json").write_text(json.dumps(
-        {"page": page_path.name, "axe": result["testEngine"]["version"],
-         "violations": [_summary(v) for v in violations], "passes": len(result["passes"])},
-        indent=1))
+    (ARTIFACTS / f"{name}.json").write_text(json.dumps(
+        {"page": name, "axe": result["testEngine"]["version"],
+         "violations": [_summary(v) for v in violations], "passes": len(result["passes"]),
+         "alt": result["images"]}, indent=1))
     assert result["testEngine"]["version"] == web_assets.TARBALLS["axe-core"].version
     assert len(result["passes"]) > 10  # axe ran its rules on a real page
     failing = [_summary(v) for v in violations if v["impact"] in FAILING_IMPACTS]
-    assert not failing, f"{page_path.name}:\n" + "\n".join(failing)
+    assert not failing, f"{name}:\n" + "\n".join(failing)
+    # every figure says what it shows (lecture_helpers/alt_text.py), no placeholder
+    described = [alt for alt in result["images"] if alt.startswith("Figure")]
+    assert len(described) == figures, (name, result["images"])
+
+
+def _figures(path: Path) -> int:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return sum("image/png" in output.get("data", {}) for cell in nb["cells"]
+               for output in cell.get("outputs", []))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_page_passes_wcag_21_aa(chromium, pages, path):
+    _check(audit(chromium, pages / f"{path.stem}.html"), f"{path.stem}.html", _figures(path))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_deck_passes_wcag_21_aa(chromium, slide_decks, path):
+    """The deck, offline: reveal.js does not load, so axe reads every slide as one page."""
+    name = f"{path.stem}.slides.html"
+    _check(audit(chromium, slide_decks / name), name, _figures(path))
 
 
 def test_the_audit_catches_what_the_default_export_gets_wrong(chromium, tmp_path):

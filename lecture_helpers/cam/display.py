@@ -157,6 +157,12 @@ def plot_heatmaps(
         bar.set_label(label, fontsize=10)
     if suptitle:
         fig.suptitle(suptitle)
+    if not signed:
+        from ..alt_text import add_description, where_heat
+
+        for number, heatmap in enumerate(heatmaps, 1):
+            if heatmap is not None:
+                add_description(fig, f"Heat map {number}: {where_heat(heatmap)}.")
     return fig
 
 
