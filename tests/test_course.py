@@ -149,9 +149,11 @@ def test_the_feedback_shows_the_hint_once_and_no_internals(course):
                       "lh.check.reference.channel_grid.") == 1
     assert "Until it passes" not in text
     assert "Exercise 1.1, prepare_image_for_display: correct on all" in text
-    alice = _text((course / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text())
-    assert alice.count("not written yet") == 3
+    alice = (course / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert _text(alice).count("not written yet") == 3
     for html in (carol, alice):
+        figures = re.findall(r'<img[^>]*?alt="([^"]*)"', html)
+        assert len(figures) >= 4 and all(alt.startswith("Figure") for alt in figures)  # alt text
         assert "lecture_helpers/" not in html and str(course) not in html
         assert str(ROOT) not in html and sys.prefix not in html
         assert "ExerciseNotPassed" not in html and "AssertionError" not in html
