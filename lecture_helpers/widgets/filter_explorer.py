@@ -110,7 +110,8 @@ class FilterExplorer(widgets.VBox):
         self.tv_box = widgets.Checkbox(value=False, description="total variation", indent=False)
         self.blur_box = widgets.Checkbox(value=False, description="blur (every 4)", indent=False)
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
-        self.progress = widgets.IntProgress(value=0, min=0, max=int(steps), description="steps")
+        self.progress = widgets.IntProgress(value=0, min=0, max=int(steps),
+                                            description="steps done")
         self.status = widgets.HTML(value="Press Run to optimize the filter's picture.")
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="820px"))
 
