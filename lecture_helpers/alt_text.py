@@ -31,6 +31,8 @@ def add_description(fig: Any, sentence: str) -> Any:
 def where_heat(heatmap: Any) -> str:
     """Where a non-negative map's heat lies, in words and numbers: the region of its peak and
     its shares of the left and top halves ("peak in the top left; 71 % on the left half, ...")."""
+    from .cam.display import mass_fraction
+
     values = np.clip(np.nan_to_num(np.asarray(heatmap, dtype=float)), 0, None)
     if values.ndim != 2 or values.sum() <= 0:
         return "no heat (the map is zero everywhere)"
@@ -39,11 +41,8 @@ def where_heat(heatmap: Any) -> str:
     vertical = ("top", "middle", "bottom")[min(2, 3 * row // height)]
     horizontal = ("left", "centre", "right")[min(2, 3 * col // width)]
     peak = f"{vertical} {horizontal}".replace("middle centre", "centre")
-    total = values.sum()
-    left = values[:, : width // 2].sum() / total
-    top = values[: height // 2].sum() / total
-    return (f"peak in the {peak}; {left:.0%} of the heat on the left half, "
-            f"{top:.0%} on the top half")
+    return (f"peak in the {peak}; {mass_fraction(values, 'left'):.0%} of the heat on the left "
+            f"half, {mass_fraction(values, 'top'):.0%} on the top half")
 
 
 def _number(value: float) -> str:
@@ -58,17 +57,13 @@ def _clean(text: str) -> str:
 
 
 def _colorbar_label(fig: Any, image: Any) -> str | None:
-    """The label of the colour bar that reads ``image``: its own, or one on the same scale."""
-    for ax in fig.axes:
-        colorbar = getattr(ax, "_colorbar", None)
-        if colorbar is None:
-            continue
-        mappable = colorbar.mappable
-        same_scale = mappable.get_cmap().name == image.get_cmap().name and (
-            mappable.norm.vmin, mappable.norm.vmax) == (image.norm.vmin, image.norm.vmax)
-        if mappable is image or same_scale:
-            return _clean(colorbar.ax.get_ylabel() or colorbar.ax.get_xlabel()) or "value"
-    return None
+    """The label of the colour bar that reads ``image``; None without one."""
+    from .figures import colorbar_of
+
+    bar = colorbar_of(fig, image)
+    if bar is None:
+        return None
+    return _clean(bar.ax.get_ylabel() or bar.ax.get_xlabel()) or "value"
 
 
 def _image_sentence(fig: Any, ax: Any) -> str:

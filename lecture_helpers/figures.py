@@ -149,21 +149,27 @@ def _is_colorbar(ax: Any) -> bool:
     return getattr(ax, "_colorbar", None) is not None or ax.get_label() == "<colorbar>"
 
 
-def _has_colorbar(fig: Any, image: Any) -> bool:
-    """A colorbar for this image, or for another mappable with the same colour scale."""
+def colorbar_of(fig: Any, image: Any) -> Any:
+    """The colorbar that reads ``image``: its own, or one of another mappable with the same
+    colour scale (one colorbar for several panels); None without one."""
     if getattr(image, "colorbar", None) is not None:
-        return True
+        return image.colorbar
     for ax in fig.axes:
         bar = getattr(ax, "_colorbar", None)
         if bar is None:
             continue
         mappable = bar.mappable
-        if mappable.get_cmap().name == image.get_cmap().name and (
+        if mappable is image or mappable.get_cmap().name == image.get_cmap().name and (
             mappable.norm.vmin,
             mappable.norm.vmax,
         ) == (image.norm.vmin, image.norm.vmax):
-            return True
-    return False
+            return bar
+    return None
+
+
+def _has_colorbar(fig: Any, image: Any) -> bool:
+    """A colorbar for this image, or for another mappable with the same colour scale."""
+    return colorbar_of(fig, image) is not None
 
 
 def _axis_labels(axis: Any) -> list[Any]:
