@@ -99,36 +99,51 @@ bench-hub: setup hub-proxy
 lint: setup
 	$(BIN)/ruff check conftest.py lecture_helpers tests benchmarks scripts hub course
 
+# The files the exports load (reveal.js, require.js, jQuery, MathJax 2.7.7 and html-manager
+# 1.0.15, which renders ipywidgets 8's saved state), as relative URLs: `make slides` and
+# `make html` copy the pinned npm files (scripts/web_assets.py) next to what they write, into
+# <dir>/web-assets/, so a deck or page works offline and from any web server, with no CDN.
+ASSETS := web-assets
+MATHJAX_URL := $(ASSETS)/mathjax@2.7.7/MathJax.js?config=TeX-AMS_CHTML-full,Safe
+REQUIRE_URL := $(ASSETS)/requirejs@2.1.10/require.js
+WIDGETS_URL := $(ASSETS)/@jupyter-widgets+html-manager@1.0.15/dist/embed-amd.js
+OFFLINE_OPTIONS = --HTMLExporter.mathjax_url='$(MATHJAX_URL)' \
+	--HTMLExporter.require_js_url=$(REQUIRE_URL) --HTMLExporter.widget_renderer_url=$(WIDGETS_URL)
+
 # One reveal.js deck per notebook, from the committed outputs, into build/slides/. Slides are
-# 1280x800 and scroll when taller (a widget under its code cell); scrolling calls jQuery, taken
-# from npm (unpkg) like reveal.js. The saved widgets are drawn by html-manager 1.0.15 (1.x
-# renders ipywidgets 8's state), the version tests/test_deck_widgets.py checks offline. No input
-# prompts and Pygments' code colours, as `make html` (contrast), and the template
-# nbconvert/lecture_slides/ (alt text, underlined links): tests/test_accessibility.py audits them.
+# 1280x800 and scroll when taller (a widget under its code cell); scrolling calls jQuery. The
+# theme is reveal's "white", whose fonts come with it (the default, "simple", loads Google
+# fonts). No input prompts and Pygments' code colours, as `make html` (contrast), and the
+# template nbconvert/lecture_slides/ (alt text, underlined links, headings in their own case):
+# tests/test_accessibility.py audits them, tests/test_deck_widgets.py opens them offline.
 SLIDES_OPTIONS := --SlidesExporter.reveal_width=1280 --SlidesExporter.reveal_height=800 \
 	--no-prompt --CSSHTMLHeaderPreprocessor.style=default \
-	--SlidesExporter.reveal_scroll=True --SlidesExporter.html_manager_semver_range=1.0.15 \
-	--SlidesExporter.jquery_url=https://unpkg.com/jquery@2.2.4/dist/jquery.min.js \
+	--SlidesExporter.reveal_scroll=True --SlidesExporter.reveal_theme=white \
+	--SlidesExporter.reveal_url_prefix=$(ASSETS)/reveal.js@4.0.2 \
+	--SlidesExporter.jquery_url=$(ASSETS)/jquery@2.2.4/dist/jquery.min.js \
+	$(OFFLINE_OPTIONS) \
 	--TemplateExporter.extra_template_basedirs=nbconvert --template=lecture_slides
 
-slides: setup
+slides: setup web-assets
 	$(BIN)/jupyter nbconvert --to slides $(SLIDES_OPTIONS) --output-dir build/slides \
 	  notebooks/[0-9][0-9]_*.ipynb
-	@echo "open build/slides/<notebook>.slides.html in a browser (its JavaScript loads from CDNs)"
+	$(BIN)/python scripts/web_assets.py --publish build/slides
+	@echo "open build/slides/<notebook>.slides.html in a browser; publish build/slides/ whole"
 
 # Each notebook as one HTML page, into build/html/ (a course site). No input prompts, and
 # Pygments' own code colours: the default export's prompts (2.2:1) and JupyterLab's code colours
 # (4.2-4.4:1) fall below WCAG AA's 4.5:1 contrast. The template nbconvert/lecture/ underlines links.
 # tests/test_accessibility.py audits these pages.
-HTML_OPTIONS := --no-prompt --CSSHTMLHeaderPreprocessor.style=default \
+HTML_OPTIONS := --no-prompt --CSSHTMLHeaderPreprocessor.style=default $(OFFLINE_OPTIONS) \
 	--TemplateExporter.extra_template_basedirs=nbconvert --template=lecture
 
-html: setup
+html: setup web-assets
 	$(BIN)/jupyter nbconvert --to html $(HTML_OPTIONS) --output-dir build/html \
 	  notebooks/[0-9][0-9]_*.ipynb
+	$(BIN)/python scripts/web_assets.py --publish build/html
 
-# The CDN files a deck loads, from pinned npm tarballs (sha256-checked), into build/web-assets/:
-# tests/test_deck_widgets.py serves them to the decks it opens offline. Needs the npm registry once.
+# The pinned npm files (sha256-checked) the exports load and the accessibility audit injects,
+# into build/web-assets/. Needs the npm registry once.
 web-assets: $(STAMP)
 	$(BIN)/python scripts/web_assets.py
 

@@ -103,7 +103,7 @@ def _browser() -> list[Result]:
             browser.layer_dropdown.value = layer
             for whole in (False, True):
                 browser.whole_layer.value = whole
-        browser.channel_slider.value = 1 - browser.channel_slider.value
+        browser.channel_input.value = 1 - browser.channel_input.value
 
     def change_image_uncached() -> None:  # a photo never seen: forward pass + redraw
         browser._activations.clear()

@@ -110,7 +110,9 @@ class _Sampler(threading.Thread):
 
 
 def _shows_picture(cell) -> bool:
-    return any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+    from lecture_helpers.figures import output_png
+
+    return any(output_png(out) is not None for out in cell.get("outputs", []))
 
 
 def measure_notebook(path: Path, timeout: int = 1800) -> NotebookCost:

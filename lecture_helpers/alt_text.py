@@ -6,9 +6,10 @@ helpers print on the picture), what each panel draws (a photo, a grid of tiles, 
 its colour bar measures, from its lowest to its highest value, curves and their ranges), and
 the sentence a helper adds with :func:`add_description` from the numbers it plotted.
 
-``lh.setup_notebook`` makes every figure shown carry it as the PNG's ``alt`` metadata
-(:func:`lecture_helpers.figures.figure_png`); the HTML pages and the decks put it on the
-``<img>`` (the templates in ``nbconvert/``).
+``lh.setup_notebook`` shows every figure as an ``<img>`` with this ``alt``
+(:func:`lecture_helpers.figures.figure_html`), which JupyterLab, the HTML pages and the decks
+keep; widgets set it as their pictures' title. A run of alike panels (a row of filters) is
+described in one sentence.
 """
 
 from __future__ import annotations
@@ -131,12 +132,37 @@ def describe(fig: Any) -> str:
     sentences = [f"Figure: {title}." if title else "Figure."]
     if len(panels) > 1:
         sentences.append(f"{len(panels)} panels.")
-    for number, ax in enumerate(panels, 1):
-        what = _image_sentence(fig, ax) if ax.images else _plot_sentence(ax)
-        if len(panels) == 1:
-            sentences.append(f"{what[0].upper()}{what[1:]}.")
-            continue
-        name = _clean(ax.get_title() or ax.get_title("left"))
-        sentences.append(f"Panel {number}{f' ({name})' if name else ''}: {what}.")
+    described = [(_clean(ax.get_title() or ax.get_title("left")),
+                  _image_sentence(fig, ax) if ax.images else _plot_sentence(ax)) for ax in panels]
+    if len(panels) == 1:
+        what = described[0][1]
+        sentences.append(f"{what[0].upper()}{what[1:]}.")
+    number = 1
+    for what, run in _runs(described) if len(panels) > 1 else ():
+        names = [name for name, _ in run]
+        if len(run) < MIN_RUN:  # one sentence per panel
+            sentences += [f"Panel {number + k}{f' ({name})' if name else ''}: {what}."
+                          for k, name in enumerate(names)]
+        else:  # alike panels (a row of filters, of pictures): one sentence for the run
+            titled = [name for name in names if name]
+            titles = (f" ({', '.join(titled)})" if len(titled) <= MAX_LISTED else
+                      f" ({', '.join(titled[:3])}, ..., {titled[-1]})") if titled else ""
+            sentences.append(f"Panels {number} to {number + len(run) - 1}{titles}: each {what}.")
+        number += len(run)
     sentences += getattr(fig, "lecture_descriptions", [])
     return " ".join(sentences)
+
+
+MIN_RUN = 3  # this many alike panels in a row are described once
+MAX_LISTED = 12  # a run lists its panels' titles up to this many, else the first and last
+
+
+def _runs(described: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Consecutive panels whose content reads alike, as (content, [(title, content), ...])."""
+    runs: list[tuple[str, list[tuple[str, str]]]] = []
+    for name, what in described:
+        if runs and runs[-1][0] == what:
+            runs[-1][1].append((name, what))
+        else:
+            runs.append((what, [(name, what)]))
+    return runs

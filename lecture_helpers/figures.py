@@ -12,7 +12,9 @@ committed notebooks can be checked figure by figure (``tests/test_figure_rules.p
 from __future__ import annotations
 
 import base64
+import html
 import io
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -554,13 +556,13 @@ def rule_violations(report: dict[str, Any], rules: FigureRules = SLIDE_RULES) ->
     return problems
 
 
-def figure_png(fig: Any) -> tuple[str, dict[str, Any]]:
+def figure_png(fig: Any) -> tuple[str, dict[str, Any]] | None:
     """IPython's PNG formatter for figures: the picture, with its report (the texts measured
     on the same draw) and its alt text (:func:`lecture_helpers.alt_text.describe`) as
     metadata."""
     png, measured = _render(fig)
     if not png:
-        return None  # type: ignore[return-value]  # an empty figure: nothing to show
+        return None  # an empty figure: nothing to show
     report = _report(fig, png, measured)
     if getattr(fig, "lecture_palette", False):
         png = _palette_png(png)
@@ -570,8 +572,47 @@ def figure_png(fig: Any) -> tuple[str, dict[str, Any]]:
     return base64.b64encode(png).decode("ascii"), {METADATA_KEY: report, "alt": describe(fig)}
 
 
+# A figure as a notebook shows it: one <img> with its alt text, as text/html. JupyterLab draws an
+# image/png output with no alt attribute (its image renderer sets only src and size), but it
+# prefers text/html to image/png in an output and keeps an <img>'s alt and its data: URL when
+# it sanitizes, so a screen reader reads the figure's description there, in the HTML pages and
+# decks nbconvert writes, and in Colab and VS Code. The PNG is not stored twice.
+FIGURE_HTML = re.compile(
+    r'<img class="lecture-figure" src="data:image/png;base64,(?P<png>[A-Za-z0-9+/=]+)" '
+    r'alt="(?P<alt>[^"]*)">'
+)
+
+
+def figure_html(fig: Any) -> tuple[str, dict[str, Any]] | None:
+    """IPython's HTML formatter for figures: the PNG of :func:`figure_png` in an ``<img>`` with
+    its alt text, and the same metadata (the report and the alt text)."""
+    shown = figure_png(fig)
+    if shown is None:
+        return None
+    png, metadata = shown
+    alt = html.escape(metadata["alt"], quote=True)
+    return f'<img class="lecture-figure" src="data:image/png;base64,{png}" alt="{alt}">', metadata
+
+
+def output_png(output: dict[str, Any]) -> str | None:
+    """The base64 PNG a notebook output shows: its image/png, or a figure's <img> in text/html."""
+    data = output.get("data", {})
+    if "image/png" in data:
+        return "".join(data["image/png"])
+    match = FIGURE_HTML.fullmatch("".join(data.get("text/html", "")).strip())
+    return match.group("png") if match else None
+
+
+def output_metadata(output: dict[str, Any]) -> dict[str, Any]:
+    """The metadata of the picture in a notebook output (its report and alt text), or {}."""
+    data, metadata = output.get("data", {}), output.get("metadata", {})
+    mime = "image/png" if "image/png" in data else "text/html"
+    return metadata.get(mime, {}) if output_png(output) is not None else {}
+
+
 def install_figure_reports() -> bool:
-    """Make IPython attach :func:`figure_report` to every figure it shows; False outside IPython."""
+    """Make IPython show every figure as :func:`figure_html` (picture, report and alt text);
+    False outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython ships with Jupyter
@@ -583,5 +624,7 @@ def install_figure_reports() -> bool:
     from matplotlib.figure import Figure
 
     plt.close(plt.figure())  # load the inline backend now, so it does not override us later
-    shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+    formatters = shell.display_formatter.formatters
+    formatters["text/html"].for_type(Figure, figure_html)
+    formatters["image/png"].for_type(Figure, lambda fig: None)  # the PNG is in the <img>
     return True

@@ -1,11 +1,14 @@
-"""The JavaScript a slide deck loads from CDNs, as pinned npm tarballs, for offline tests.
+"""The JavaScript the exports load, as pinned npm tarballs: published decks and pages that work
+offline, and the tests' accessibility engine.
 
-``make slides`` decks load reveal.js, require.js, jQuery and the Jupyter widgets renderer
-(@jupyter-widgets/html-manager's embed-amd.js) from CDNs. tests/test_deck_widgets.py opens the
-decks in Chromium without network and answers those requests from local copies, which this
-script provides: it downloads each pinned tarball from the npm registry, checks its sha256,
-and unpacks only the files the decks use into build/web-assets/<package>@<version>/. Each
-folder appears in one rename once complete, so an interrupted run leaves no half-written file.
+``make slides`` decks load reveal.js, require.js, jQuery, MathJax and the Jupyter widgets
+renderer (@jupyter-widgets/html-manager's embed-amd.js); ``make html`` pages load require.js,
+MathJax and the renderer. This script downloads each pinned tarball from the npm registry,
+checks its sha256, and unpacks only the files used into build/web-assets/<package>@<version>/.
+Each folder appears in one rename once complete, so an interrupted run leaves no half-written
+file. ``--publish DIR`` then copies the ones the exports load into DIR/web-assets/, which the
+exports name by relative URLs: a published folder needs no CDN (tests/test_deck_widgets.py opens
+the decks with every network request refused).
 
 Run ``python scripts/web_assets.py`` (``make web-assets``; ``make test`` runs it). It needs
 the registry once; afterwards it only checks that the folders are there.
@@ -91,6 +94,20 @@ TARBALLS: dict[str, NpmTarball] = {
         sha256="1ce113265b4e2a1c8cfc1da2fbf8836bd44e2911daa2a264b8ec52afef2e19a1",
         files=("package.json", "LICENSE.txt", "dist/jquery.min.js"),
     ),
+    # The formulas: nbconvert's templates configure MathJax 2 (MathJax.Hub), and its exporters
+    # name 2.7.7. TeX in, CommonHTML out, its TeX web fonts, and its extensions (the menu, zoom,
+    # and the a11y explorer that lets a screen reader walk a formula).
+    "mathjax": NpmTarball(
+        name="mathjax",
+        version="2.7.7",
+        sha256="f0054315d40f7288b2373b23520677fd1132a405702dfca05ee6ebe5cd0a8677",
+        files=(
+            "package.json", "LICENSE", "MathJax.js", "config/TeX-AMS_CHTML-full.js",
+            "config/Safe.js", "extensions/", "jax/input/TeX/", "jax/element/",
+            "jax/output/CommonHTML/", "jax/output/PreviewHTML/", "fonts/HTML-CSS/TeX/woff/",
+            "localization/en/",
+        ),
+    ),
     # Deque's accessibility engine: tests/test_accessibility.py injects it into the exports.
     "axe-core": NpmTarball(
         name="axe-core",
@@ -99,6 +116,17 @@ TARBALLS: dict[str, NpmTarball] = {
         files=("package.json", "LICENSE", "axe.min.js"),
     ),
 }
+
+
+# What a published page or deck loads (`make html`, `make slides`): copied next to it, into
+# <out>/web-assets/, so the folder works offline and on any web server. The exports name them
+# by relative URLs (the Makefile's HTML_OPTIONS and SLIDES_OPTIONS; see ``url``).
+PUBLISHED = ("requirejs", "jquery", "reveal.js", "mathjax", "html-manager")
+PUBLISHED_FOLDER = "web-assets"
+# embed-amd.js asks for its Font Awesome fonts (the icons on buttons) at
+# <page's folder>/@jupyter-widgets/, not next to itself (jupyter-widgets/ipywidgets#3658):
+# ``publish`` puts a copy there too.
+FONT_AWESOME_FOLDER = "@jupyter-widgets"
 
 
 class WebAssetError(RuntimeError):
@@ -178,8 +206,49 @@ def ensure(key: str) -> Path:
     return tarball.folder
 
 
-def main() -> int:
+def url(key: str, path: str = "") -> str:
+    """The relative URL by which a published export loads ``path`` of ``TARBALLS[key]``."""
+    return "/".join(filter(None, (PUBLISHED_FOLDER, TARBALLS[key].folder.name, path)))
+
+
+def publish(out: Path) -> Path:
+    """Copy the files the exports load into ``out/web-assets/`` (one folder per pinned
+    package, each replaced in one rename, so an interrupted copy leaves no half folder)."""
+    target = Path(out) / PUBLISHED_FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    for key in PUBLISHED:
+        source = ensure(key)
+        final = target / source.name
+        if final.is_dir():
+            continue
+        tmp = Path(tempfile.mkdtemp(prefix=f".{source.name}.", suffix=".part", dir=target))
+        try:
+            shutil.copytree(source, tmp, dirs_exist_ok=True)
+            os.rename(tmp, final)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    fonts = Path(out) / FONT_AWESOME_FOLDER
+    fonts.mkdir(exist_ok=True)
+    for name in FONT_AWESOME_FILES:
+        if not (fonts / name).is_file():
+            shutil.copyfile(target / TARBALLS["html-manager"].folder.name / "dist" / name,
+                            fonts / f".{name}.part")
+            os.replace(fonts / f".{name}.part", fonts / name)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--publish", type=Path, metavar="DIR",
+                        help="also copy what the exports load into DIR/web-assets/")
+    args = parser.parse_args(argv)
     try:
+        if args.publish is not None:
+            print(f"{publish(args.publish)}: what the exports load, offline")
+            return 0
         for key, tarball in TARBALLS.items():
             was_there = folder(key) is not None
             path = ensure(key)

@@ -178,11 +178,28 @@ def open_notebook(page, base: str, token: str, name: str) -> None:
         time.sleep(0.5)
 
 
-def slider_handle(page, label: str):
-    """The handle of the ipywidgets slider whose description is ``label``."""
+def number_box(page, label: str):
+    """The <input> of the ipywidgets number box whose description is ``label``."""
     panel = current_notebook(page)
-    slider = panel.locator(".widget-slider", has=page.locator(".widget-label", has_text=label))
-    return slider.first.locator(".noUi-handle").first
+    box = panel.locator(".widget-text", has=page.locator(".widget-label", has_text=label))
+    return box.first.locator("input").first
+
+
+# axe-core (pinned in scripts/web_assets.py) on what the notebook shows: its rendered markdown
+# and its outputs (figures, printed text, widgets), not JupyterLab's own editor and toolbars.
+CONTENT = (".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownOutput",
+           ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output")
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_content(page, axe_script: Path) -> dict:
+    """axe-core's WCAG 2.1 A/AA result on the open notebook's content, as axe gives it."""
+    page.add_script_tag(path=str(axe_script))
+    return page.evaluate(
+        """([include, tags]) => axe.run({include: include.map(s => [s])},
+                                        {runOnly: {type: 'tag', values: tags}})""",
+        [list(CONTENT), WCAG_21_AA],
+    )
 
 
 def widget_image_sources(page) -> list[str]:

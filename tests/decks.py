@@ -1,23 +1,32 @@
-"""Build the lecture's reveal.js decks as `make slides` does: same command, same options."""
+"""Build the lecture's decks and pages as `make slides` and `make html` do: same command, same
+options, and the files they load copied next to them."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+from scripts import web_assets
 from tests.notebook_files import ROOT, notebook_paths
 
 
-def makefile_options(variable: str) -> list[str]:
-    """The nbconvert options of one Makefile variable (continuation lines joined)."""
+def makefile_variable(variable: str) -> str:
+    """One Makefile variable's value: continuation lines joined, $(NAME)s expanded."""
     makefile = (ROOT / "Makefile").read_text()
-    match = re.search(rf"^{variable}\s*:=((?:.*\\\n)*.*)$", makefile, re.M)
+    match = re.search(rf"^{variable}\s*:?=((?:.*\\\n)*.*)$", makefile, re.M)
     if match is None:
         raise LookupError(f"the Makefile defines no {variable}")
-    return shlex.split(match.group(1).replace("\\\n", " "))
+    value = match.group(1).replace("\\\n", " ")
+    return re.sub(r"\$\((\w+)\)", lambda m: makefile_variable(m.group(1)), value).strip()
+
+
+def makefile_options(variable: str) -> list[str]:
+    """The nbconvert options of one Makefile variable, as `make` passes them."""
+    return shlex.split(makefile_variable(variable))
 
 
 def slides_options() -> list[str]:
@@ -34,6 +43,7 @@ def build_decks(out: Path) -> Path:
     )
     if result.returncode != 0:
         raise RuntimeError(f"nbconvert --to slides failed:\n{result.stderr[-4000:]}")
+    web_assets.publish(out)
     return out
 
 
@@ -47,4 +57,45 @@ def build_html(out: Path) -> Path:
     )
     if result.returncode != 0:
         raise RuntimeError(f"nbconvert --to html failed:\n{result.stderr[-4000:]}")
+    web_assets.publish(out)
     return out
+
+
+# --- what a deck or page must show, from its notebook ----------------------------------------
+
+
+def slide_count(path: Path) -> int:
+    """The slides (and subslides) the notebook's slideshow metadata asks for."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    kinds = [cell["metadata"].get("slideshow", {}).get("slide_type", "-") for cell in nb["cells"]]
+    kinds = [kind for kind in kinds if kind not in ("skip", "notes")]
+    return sum(kind in ("slide", "subslide") for kind in kinds) + (kinds[0] not in ("slide",
+                                                                                    "subslide"))
+
+
+def tex_count(path: Path) -> int:
+    """The $...$ and $$...$$ formulas in the markdown the deck shows (code spans left out)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    count = 0
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown" or cell["metadata"].get("slideshow", {}).get(
+                "slide_type") in ("skip", "notes"):
+            continue
+        text = re.sub(r"`[^`]*`", "", "".join(cell["source"]).replace("\\$", ""))
+        count += len(re.findall(r"\$\$.+?\$\$|\$[^$]+?\$", text, re.S))
+    return count
+
+
+# Once MathJax's queue has run: the formulas it found, those it drew, its errors, and any TeX
+# still showing as text outside code.
+FORMULAS = """() => new Promise(done => MathJax.Hub.Queue(() => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const raw = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement.closest('pre, code, script, style, .jp-InputArea')) continue;
+        if (/\\$[^$]*\\\\[A-Za-z]+/.test(node.textContent)) raw.push(node.textContent.slice(0, 80));
+    }
+    done({jax: MathJax.Hub.getAllJax().length,
+          typeset: document.querySelectorAll('.MathJax_CHTML').length,
+          errors: document.querySelectorAll('.mjx-merror, .MathJax_Error').length, raw});
+}))"""

@@ -54,7 +54,7 @@ def test_starts_with_the_whole_first_layer(browser):
     decoded = np.asarray(Image.open(io.BytesIO(bytes(browser.view.value))).convert("RGB"))
     np.testing.assert_array_equal(decoded, image)
     assert "conv2d_0: 148x148, 32 channels" in browser.caption.value
-    assert browser.channel_slider.max == 31 and not browser.channel_slider.disabled
+    assert browser.channel_input.max == 31 and not browser.channel_input.disabled
     assert bytes(browser.photo.value).startswith(PNG_SIGNATURE)
 
 
@@ -69,15 +69,15 @@ def test_every_control_changes_the_picture(browser):
 
     browser.layer_dropdown.value = "conv2d_2"
     assert changed()
-    assert browser.channel_slider.max == 127
-    browser.channel_slider.value = 3  # moves the frame in the whole-layer view
+    assert browser.channel_input.max == 127
+    browser.channel_input.value = 3  # moves the frame in the whole-layer view
     assert changed()
     browser.whole_layer.value = False
     assert changed()
     acts = browser.current_activation
     live = [k for k in range(acts.shape[-1]) if np.ptp(acts[..., k]) > 0]
-    browser.channel_slider.value = live[0]
-    browser.channel_slider.value = live[1]
+    browser.channel_input.value = live[0]
+    browser.channel_input.value = live[1]
     assert changed()
     browser.image_dropdown.value = "dog"
     assert changed()
@@ -87,7 +87,7 @@ def test_every_control_changes_the_picture(browser):
 def test_single_channel_shows_that_channel(browser):
     browser.layer_dropdown.value = "conv2d_3"
     browser.whole_layer.value = False
-    browser.channel_slider.value = 5
+    browser.channel_input.value = 5
     expected = lh.channel_image(browser.current_activation, 5)
     lut = colormap_lut("viridis")
     np.testing.assert_array_equal(browser.current_image, upscale(colorize(expected, lut), 512))
@@ -100,9 +100,9 @@ def test_slider_is_clamped_when_the_layer_has_fewer_channels(small):
     x = keras.layers.Conv2D(2, 3, activation="relu", name="narrow")(x)
     browser = lh.widgets.ActivationBrowser(keras.Model(inputs, x), lh.sample_image("cat"))
     browser.whole_layer.value = False
-    browser.channel_slider.value = 7
+    browser.channel_input.value = 7
     browser.layer_dropdown.value = "narrow"
-    assert browser.channel_slider.max == 1 and browser.channel_slider.value == 1
+    assert browser.channel_input.max == 1 and browser.channel_input.value == 1
     assert "channel 1" in browser.caption.value
 
 
@@ -153,7 +153,7 @@ def test_zoo_model_and_sample_photos_by_default():
 
 def test_whole_layer_frames_the_selected_channel(browser):
     browser.layer_dropdown.value = "conv2d_2"  # 34x34 tiles, 128 channels
-    browser.channel_slider.value = 17
+    browser.channel_input.value = 17
     pad = tile_padding(34, 34)
     rows, cols = lh.activations.grid_shape(128, None)
     grid = lh.channel_grid(browser.current_activation, cols=None, padding=pad, pad_value=-1.0)

@@ -22,6 +22,7 @@ import nbformat
 import pytest
 
 from lecture_helpers.check import student
+from lecture_helpers.figures import output_png
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "01_channels"
@@ -109,7 +110,7 @@ def test_the_release_is_the_student_edition_with_its_figures(course):
     assert [c.source for c in theirs.cells] == [c.source for c in ours.cells]
     assert [c.get("outputs") for c in theirs.cells] == [c.get("outputs") for c in ours.cells]
     def figures(notebook):
-        return sum("image/png" in output.get("data", {}) for cell in _cells(notebook)
+        return sum(output_png(output) is not None for cell in _cells(notebook)
                    for output in cell["outputs"])
 
     assert figures(release) == figures(source) >= 4  # nbgrader's default release has none

@@ -1,15 +1,14 @@
-"""The decks `make slides` builds draw their saved widgets, offline: every widget image shows.
+"""The decks `make slides` builds work offline: slides, formulas, and every widget image.
 
-Builds the decks with the Makefile's options (tests/decks.py), opens each from file:// in
-Debian's Chromium (Playwright) and answers the CDN requests a deck makes (reveal.js, require.js,
-jQuery, @jupyter-widgets/html-manager's embed-amd.js) from build/web-assets/, the pinned npm
-files scripts/web_assets.py unpacks (`make web-assets`; `make test` and `make unit` run it).
-Every other request to the network fails, as it would offline. For each widget output the
-notebook displays, the test goes to its slide, scrolls the slide to each of its images and
-checks the <img> the widget manager made: it shows a picture saved for that widget, decoded
-(naturalWidth > 0), on screen and on top, and the screen's pixels there are not blank and match
-that picture. Screenshots and a report per deck (requests, console errors) go to
-test-artifacts/browser/deck-*.
+Builds the decks with the Makefile's options, the pinned files they load copied next to them
+into web-assets/ (tests/decks.py, as `make slides` does), and opens each from file:// in
+Debian's Chromium (Playwright) with every request to the network refused. A deck must need
+none: reveal.js lays out its slides, MathJax typesets every formula, and the widget manager
+draws every widget. For each widget output the notebook displays, the test goes to its slide,
+scrolls the slide to each of its images and checks the <img> the widget manager made: it shows
+a picture saved for that widget, decoded (naturalWidth > 0), on screen and on top, and the
+screen's pixels there are not blank and match that picture. Screenshots and a report per deck
+(requests, console errors) go to test-artifacts/browser/deck-*.
 
 Without Chromium or build/web-assets/ the browser test skips, saying what to run; under CI
 (CI=true) it fails instead.
@@ -21,7 +20,6 @@ import base64
 import hashlib
 import io
 import json
-import mimetypes
 import re
 import tarfile
 import time
@@ -34,7 +32,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from scripts import web_assets
 from tests import browser
-from tests.decks import slides_options
+from tests.decks import FORMULAS, slide_count, slides_options, tex_count
 from tests.notebook_files import CORE_NOTEBOOKS, ROOT, notebook_paths
 
 NOTEBOOKS = notebook_paths()
@@ -42,18 +40,6 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 VIEWPORT = {"width": 1280, "height": 800}  # the Makefile's reveal_width/reveal_height
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-
-# CDN files the decks load that the test does not provide: requests for them fail, as offline.
-UNSERVED = {
-    "https://cdnjs.cloudflare.com/ajax/libs/mathjax/": "MathJax (formulas stay TeX offline)",
-    "https://cdnjs.cloudflare.com/ajax/libs/mermaid/": "mermaid (the notebooks draw no diagram)",
-    "https://fonts.googleapis.com/": "the reveal theme's web fonts (fallback fonts show)",
-}
-# The deck's slidechanged handler calls MathJax.Hub; without MathJax that throws (and only that).
-UNSERVED_PAGE_ERRORS = ("MathJax is not defined",)
-# embed-amd.js looks for its Font Awesome fonts next to the page, not next to itself, online too
-# (jupyter-widgets/ipywidgets#3658): icons on buttons show as boxes. Not an offline problem.
-FONT_AWESOME = set(web_assets.FONT_AWESOME_FILES)
 
 
 # --- what the notebooks say the decks must show ------------------------------------------------
@@ -119,24 +105,45 @@ def test_a_going_further_notebook_has_no_widget_without_saved_state(path):
     assert all(m in saved for m in expected_images(path)), "a widget output without saved state"
 
 
-def test_the_decks_load_the_pinned_files():
-    """The Makefile and nbconvert name the versions scripts/web_assets.py pins."""
-    from nbconvert.exporters import SlidesExporter
-
+def test_the_decks_load_the_pinned_files_from_next_to_them():
+    """The Makefile names the versions scripts/web_assets.py pins, by relative URLs into the
+    web-assets/ folder that `make slides` fills beside the decks."""
     options = dict(o.split("=", 1) if "=" in o else (o, "") for o in slides_options())
-    pins = web_assets.TARBALLS
-    assert options["--SlidesExporter.html_manager_semver_range"] == pins["html-manager"].version
-    assert options["--SlidesExporter.jquery_url"] == (
-        f"https://unpkg.com/jquery@{pins['jquery'].version}/dist/jquery.min.js"
+    url = web_assets.url
+    assert options["--SlidesExporter.reveal_url_prefix"] == url("reveal.js")
+    assert options["--SlidesExporter.jquery_url"] == url("jquery", "dist/jquery.min.js")
+    assert options["--HTMLExporter.require_js_url"] == url("requirejs", "require.js")
+    assert options["--HTMLExporter.widget_renderer_url"] == url("html-manager", "dist/embed-amd.js")
+    assert options["--HTMLExporter.mathjax_url"] == (
+        url("mathjax", "MathJax.js") + "?config=TeX-AMS_CHTML-full,Safe"
     )
+    assert set(web_assets.PUBLISHED) == {"reveal.js", "jquery", "requirejs", "html-manager",
+                                         "mathjax"}
+    for key in web_assets.PUBLISHED:  # what they name is in the pinned files
+        value = next(v for v in options.values() if v.startswith(url(key)))
+        relative = value.split("?")[0][len(url(key)):].lstrip("/")
+        assert web_assets.TARBALLS[key].wanted(relative) or not relative, (key, relative)
     assert options["--SlidesExporter.reveal_scroll"] == "True"
     assert (options["--SlidesExporter.reveal_width"], options["--SlidesExporter.reveal_height"]) \
         == (str(VIEWPORT["width"]), str(VIEWPORT["height"]))
-    exporter = SlidesExporter()
-    assert exporter.reveal_url_prefix == f"https://unpkg.com/reveal.js@{pins['reveal.js'].version}"
-    assert f"/require.js/{pins['requirejs'].version}/" in exporter.require_js_url
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^slides:.*\n\t.*--to slides \$\(SLIDES_OPTIONS\)", makefile, re.M)
+    assert "scripts/web_assets.py --publish build/slides" in makefile
+    assert "scripts/web_assets.py --publish build/html" in makefile
+
+
+def test_publish_copies_what_the_exports_load(tmp_path):
+    require_web_assets()
+    target = web_assets.publish(tmp_path)
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        web_assets.TARBALLS[key].folder.name for key in web_assets.PUBLISHED)
+    for key in web_assets.PUBLISHED:
+        source = web_assets.TARBALLS[key].folder
+        copied = sorted(p.relative_to(target / source.name) for p in
+                        (target / source.name).rglob("*") if p.is_file())
+        assert copied == sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file())
+    fonts = tmp_path / web_assets.FONT_AWESOME_FOLDER  # where embed-amd.js looks for its icons
+    assert sorted(p.name for p in fonts.iterdir()) == sorted(web_assets.FONT_AWESOME_FILES)
 
 
 # --- scripts/web_assets.py, without the network -----------------------------------------------
@@ -204,25 +211,6 @@ def test_missing_web_assets_skip_locally_and_fail_in_ci(fake_tarball, monkeypatc
 # --- the decks in Chromium ---------------------------------------------------------------------
 
 
-def local_copy(url: str) -> Path | None:
-    """The file in build/web-assets/ a CDN URL stands for, or None."""
-    unpkg = re.match(r"https://unpkg\.com/((?:@[^/]+/)?[^/@]+)@([^/]+)/([^?#]+)$", url)
-    if unpkg:
-        name, version, relpath = unpkg.groups()
-        pins = [t for t in web_assets.TARBALLS.values() if (t.name, t.version) == (name, version)]
-        if not pins:
-            return None
-        folder = pins[0].folder.resolve()
-    else:
-        requirejs = web_assets.TARBALLS["requirejs"]
-        cdnjs = f"https://cdnjs.cloudflare.com/ajax/libs/require.js/{requirejs.version}/"
-        if url != cdnjs + "require.min.js":
-            return None
-        folder, relpath = requirejs.folder.resolve(), "require.js"  # that release, unminified
-    file = (folder / relpath).resolve()
-    return file if folder in file.parents and file.is_file() else None
-
-
 def require_web_assets() -> None:
     """Skip the calling test when build/web-assets/ is incomplete, or fail it under CI."""
     missing = web_assets.missing()
@@ -246,20 +234,13 @@ def chromium():
 
 
 class DeckLog:
-    """Requests, console errors and page errors of one deck, sorted into expected or not."""
+    """Network requests (all refused), console errors and page errors of one deck."""
 
     def __init__(self):
-        self.served, self.unserved, self.unknown = [], [], []
-        self.console, self.page_errors, self.warnings = [], [], []
+        self.network, self.console, self.page_errors, self.warnings = [], [], [], []
 
     def route(self, route):
-        url = route.request.url
-        file = local_copy(url)
-        if file is not None:
-            self.served.append(url)
-            kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-            return route.fulfill(path=str(file), content_type=kind)
-        (self.unserved if url.startswith(tuple(UNSERVED)) else self.unknown).append(url)
+        self.network.append(route.request.url)
         return route.abort()
 
     def on_console(self, message):
@@ -268,18 +249,7 @@ class DeckLog:
         elif message.type == "warning":
             self.warnings.append(message.text[:160])
 
-    def unexpected_console_errors(self) -> list[tuple[str, str]]:
-        def expected(text: str, url: str) -> bool:
-            if not text.startswith("Failed to load resource"):
-                return False
-            if url.startswith(tuple(UNSERVED)):
-                return True
-            return url.startswith("file://") and url.rsplit("/", 1)[-1] in FONT_AWESOME
 
-        return [(t, u) for t, u in self.console if not expected(t, u)]
-
-    def unexpected_page_errors(self) -> list[str]:
-        return [e for e in self.page_errors if e not in UNSERVED_PAGE_ERRORS]
 
 
 # The deck loads reveal.js as an AMD module (no window.Reveal): its API from require.js.
@@ -391,6 +361,16 @@ def test_deck_draws_every_widget_image_offline(chromium, slide_decks, path):
         start = time.monotonic()
         page.goto(deck.as_uri())
         page.locator(".reveal.ready").wait_for(state="attached")
+        report["slides"] = page.evaluate(f"() => {REVEAL}.getTotalSlides()")
+        assert report["slides"] == slide_count(path), (
+            f"{deck.name}: reveal.js laid out {report['slides']} slides, the notebook has "
+            f"{slide_count(path)}"
+        )
+        report["formulas"] = page.evaluate(FORMULAS)
+        formulas = report["formulas"]
+        assert formulas["typeset"] == formulas["jax"] >= tex_count(path) > 0 or (
+            tex_count(path) == 0 and formulas["jax"] == 0), f"{deck.name}: {formulas}"
+        assert not formulas["errors"] and not formulas["raw"], f"{deck.name}: {formulas}"
         outputs = page.locator(WIDGET_OUTPUTS).count()
         assert outputs == len(expected), (
             f"{deck.name}: {outputs} widget outputs, {len(expected)} in the notebook"
@@ -402,7 +382,7 @@ def test_deck_draws_every_widget_image_offline(chromium, slide_decks, path):
             drawn = page.evaluate(DRAWN, WIDGET_OUTPUTS)
             pytest.fail(
                 f"{deck.name}: widgets not drawn within 60 s; widget images drawn per output "
-                f"{drawn}, expected {counts}; requests with no local copy {log.unknown}; "
+                f"{drawn}, expected {counts}; network requests {log.network}; "
                 f"page errors {log.page_errors}; console errors {log.console}"
             )
         report["seconds_to_draw"] = round(time.monotonic() - start, 1)
@@ -442,13 +422,11 @@ def test_deck_draws_every_widget_image_offline(chromium, slide_decks, path):
             assert painted["mean_abs_diff"] <= 20, f"{where}: not its picture on screen {painted}"
     finally:
         report.update(
-            served=log.served, unserved=log.unserved, unknown_requests=log.unknown,
+            network_requests=log.network,
             console_errors=log.console, page_errors=log.page_errors, warnings=log.warnings,
         )
         (ARTIFACTS / f"deck-{path.stem}.json").write_text(json.dumps(report, indent=1))
         page.close()
-    assert not log.unknown, (
-        f"{deck.name} asked the network for files with no local copy: {', '.join(log.unknown)}"
-    )
-    assert not log.unexpected_page_errors(), f"{deck.name}: {log.unexpected_page_errors()}"
-    assert not log.unexpected_console_errors(), f"{deck.name}: {log.unexpected_console_errors()}"
+    assert not log.network, f"{deck.name} asked the network for {', '.join(log.network)}"
+    assert not log.page_errors, f"{deck.name}: {log.page_errors}"
+    assert not log.console, f"{deck.name}: console errors {log.console}"

@@ -39,7 +39,7 @@ def _slides(path):
 
 
 def _pngs(cell):
-    return [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+    return [o for o in cell.get("outputs", []) if figures.output_png(o) is not None]
 
 
 def _code_lines(cell) -> int:
@@ -56,7 +56,7 @@ def test_every_figure_meets_the_slide_rules(path):
     for index, cell in enumerate(nb["cells"]):
         for output in _pngs(cell):
             count += 1
-            report = output.get("metadata", {}).get("image/png", {}).get(figures.METADATA_KEY)
+            report = figures.output_metadata(output).get(figures.METADATA_KEY)
             if report is None:
                 problems.append(f"cell {index}: a picture without a figure report (not a figure "
                                 "shown after lh.setup_notebook)")

@@ -135,7 +135,7 @@ def test_filter_explorer_runs_and_shows_a_new_picture_when_controls_change(model
     explorer.param_toggle.value = "pixel"
     explorer.l2_box.value = explorer.tv_box.value = explorer.blur_box.value = True
     explorer.transforms_box.value = False
-    explorer.steps_slider.value = 16
+    explorer.steps_input.value = 16
     result = explorer.run()
     assert result.history.shape == (1, 16)
     assert result.config["param"] == lh.optimize.PixelParam()

@@ -37,10 +37,10 @@ def test_initial_view(explorer):
 
 def test_opacity_redraws_without_recomputing(explorer):
     before, count = explorer.shown.copy(), explorer.computations
-    explorer.alpha_slider.value = 0.9
+    explorer.alpha_input.value = 0.9
     assert explorer.computations == count
     assert np.abs(explorer.shown.astype(int) - before).mean() > 5
-    explorer.alpha_slider.value = 0.4
+    explorer.alpha_input.value = 0.4
     np.testing.assert_array_equal(explorer.shown, before)
 
 

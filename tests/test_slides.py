@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from lecture_helpers import figures
 from tests.notebook_files import NOTEBOOK_DIR, ROOT, notebook_paths
 
 NOTEBOOKS = notebook_paths()
@@ -28,7 +29,7 @@ def test_deck_has_the_expected_slides_and_images(decks, path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     kinds = [c["metadata"].get("slideshow", {}).get("slide_type", "-") for c in nb["cells"]]
     pngs = sum(
-        "image/png" in output.get("data", {})
+        figures.output_png(output) is not None
         for cell, kind in zip(nb["cells"], kinds, strict=True)
         if kind != "skip"
         for output in cell.get("outputs", [])

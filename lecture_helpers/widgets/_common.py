@@ -6,10 +6,26 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import ipywidgets as widgets
 import numpy as np
+import traitlets
 from PIL import Image
 
 from ..images import load_image, sample_image
+
+
+class DescribedImage(widgets.Image):
+    """An ``ipywidgets.Image`` whose ``tooltip`` says what the picture shows: the front end makes
+    it the <img>'s title, its accessible name (what a screen reader reads).
+
+    ipywidgets 8's front end sets that title only when the model's ``description`` is empty, and
+    reads ``description.length`` to know: an Image model has no description, so a plain Image
+    with a tooltip fails to draw at all (in JupyterLab and in html-manager). This one carries an
+    empty description.
+    """
+
+    description = traitlets.Unicode("", help="always empty: see the class docstring").tag(
+        sync=True)
 
 
 def png_bytes(image: np.ndarray) -> bytes:

@@ -23,11 +23,12 @@ from ..activations import (
     describe_layer,
     grid_shape,
 )
+from ..alt_text import where_heat
 from ..colormaps import SEQUENTIAL
 from ..images import load_image
 from ..modelview import view
 from ..zoo import ZooModel
-from ._common import image_dict, png_bytes, uploaded_files
+from ._common import DescribedImage, image_dict, png_bytes, uploaded_files
 
 HIGHLIGHT = np.array([228, 26, 28], dtype=np.uint8)  # red frame around the selected tile
 
@@ -87,7 +88,7 @@ class ActivationBrowser(widgets.VBox):
     ``model``: a ZooModel or keras.Model. ``images``: dict name → image (uint8 arrays, paths,
     ...), a list, one image, or None for the sample photos; more can be uploaded.
     ``layers``: the layers offered (default: every conv/pool feature map, in order).
-    Controls: ``image_dropdown``, ``upload``, ``layer_dropdown``, ``channel_slider``,
+    Controls: ``image_dropdown``, ``upload``, ``layer_dropdown``, ``channel_input``,
     ``whole_layer`` (all tiles, the selected channel framed in red; off: that channel alone,
     enlarged); set their ``.value`` from code or click them. ``cols=None`` lays the
     tiles out about twice as wide as tall.
@@ -125,25 +126,25 @@ class ActivationBrowser(widgets.VBox):
         self.whole_layer = widgets.ToggleButton(
             value=True, description="whole layer", tooltip="all channels of the layer as tiles"
         )
-        self.channel_slider = widgets.IntSlider(
-            value=0, min=0, max=1, description="channel", continuous_update=True
-        )
-        self.photo = widgets.Image(
+        # a number box, not a slider: ipywidgets' slider handle has no accessible name
+        self.channel_input = widgets.BoundedIntText(value=0, min=0, max=1, description="channel",
+                                                    continuous_update=True)
+        self.photo = DescribedImage(
             format="png", layout=widgets.Layout(width="200px", height="auto", object_fit="contain")
         )
-        self.view = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.view = DescribedImage(format="png", layout=widgets.Layout(max_width="100%"))
         self.caption = widgets.HTML()
 
         self.image_dropdown.observe(self._on_image, names="value")
         self.layer_dropdown.observe(self._on_layer, names="value")
-        self.channel_slider.observe(self._on_control, names="value")
+        self.channel_input.observe(self._on_control, names="value")
         self.whole_layer.observe(self._on_control, names="value")
         self.upload.observe(self._on_upload, names="value")
 
         super().__init__(
             children=[
                 widgets.HBox([self.image_dropdown, self.upload]),
-                widgets.HBox([self.layer_dropdown, self.whole_layer, self.channel_slider]),
+                widgets.HBox([self.layer_dropdown, self.whole_layer, self.channel_input]),
                 widgets.HBox(
                     [self.photo, self.view], layout=widgets.Layout(align_items="flex-start")
                 ),
@@ -151,7 +152,7 @@ class ActivationBrowser(widgets.VBox):
             ]
         )
         self._show_photo()
-        self._update_slider()
+        self._update_channel_bounds()
         self.redraw()
 
     # -- data -------------------------------------------------------------------------
@@ -193,7 +194,7 @@ class ActivationBrowser(widgets.VBox):
     def render(self) -> np.ndarray:
         """The RGB picture for the current controls (no widget update)."""
         activation = self.current_activation
-        channel = self.channel_slider.value
+        channel = self.channel_input.value
         if not self.whole_layer.value:
             values = channel_image(activation, channel, norm=self.norm)
             return upscale(colorize(values, self._lut), self.display_size)
@@ -211,17 +212,33 @@ class ActivationBrowser(widgets.VBox):
         """Recompute the picture and caption from the controls."""
         self.current_image = self.render()
         self.view.value = png_bytes(self.current_image)
+        self.view.tooltip = self._description()  # the <img>'s title: what a screen reader reads
         self.caption.value = self._caption_text()
+
+    def _description(self) -> str:
+        """What the picture shows, in words and numbers from the activations it draws."""
+        activation = self.current_activation
+        layer, channel = self.layer_dropdown.value, self.channel_input.value
+        photo = self.image_dropdown.value
+        if self.whole_layer.value:
+            dead = int(np.sum(np.all(activation == 0, axis=(0, 1))))
+            return (f"All {activation.shape[-1]} channels of layer {layer} for the photo "
+                    f"{photo}, as tiles (channel {channel} framed); {dead} of them all zero")
+        values = activation[..., channel]
+        if not np.any(values):
+            return f"Channel {channel} of layer {layer} for the photo {photo}: all zero (dead)"
+        return (f"Channel {channel} of layer {layer} for the photo {photo}: "
+                f"{100 * np.mean(values > 0):.0f}% of its units active; {where_heat(values)}")
 
     def _caption_text(self) -> str:
         activation = self.current_activation
         text = describe_layer(self.layer_dropdown.value, activation)
         if self.whole_layer.value:
             values = activation
-            what = f"all channels (channel {self.channel_slider.value} framed)"
+            what = f"all channels (channel {self.channel_input.value} framed)"
         else:
-            values = activation[..., self.channel_slider.value]
-            what = f"channel {self.channel_slider.value}"
+            values = activation[..., self.channel_input.value]
+            what = f"channel {self.channel_input.value}"
         zeros = 100.0 * float(np.mean(values == 0))
         dead = " (dead: all zero)" if not self.whole_layer.value and zeros == 100.0 else ""
         return (
@@ -233,13 +250,15 @@ class ActivationBrowser(widgets.VBox):
         batch = self.activation_model.prepare(self.images[self.image_dropdown.value])
         photo = np.clip(batch[0], 0, 255).astype(np.uint8)
         self.photo.value = png_bytes(photo if photo.shape[-1] == 3 else photo[..., 0])
+        self.photo.tooltip = (f"The photo {self.image_dropdown.value}, as the model sees it "
+                              f"({photo.shape[1]}x{photo.shape[0]} px)")
 
-    def _update_slider(self) -> None:
+    def _update_channel_bounds(self) -> None:
         channels = self.current_activation.shape[-1]
         self._quiet = True
         try:
-            self.channel_slider.value = min(self.channel_slider.value, channels - 1)
-            self.channel_slider.max = channels - 1
+            self.channel_input.value = min(self.channel_input.value, channels - 1)
+            self.channel_input.max = channels - 1
         finally:
             self._quiet = False
 
@@ -254,7 +273,7 @@ class ActivationBrowser(widgets.VBox):
     def _on_layer(self, change: Any = None) -> None:
         if self._quiet:
             return
-        self._update_slider()
+        self._update_channel_bounds()
         self.redraw()
 
     def _on_control(self, change: Any = None) -> None:

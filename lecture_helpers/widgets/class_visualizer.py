@@ -23,7 +23,7 @@ from ..errors import UnknownNameError
 from ..modelview import view
 from ..optimize import OptimizationResult
 from ..zoo import ZooModel
-from ._common import png_bytes
+from ._common import DescribedImage, png_bytes
 
 SIZES = (128, 224)
 
@@ -49,7 +49,7 @@ class ClassVisualizer(widgets.VBox):
     """Class-neuron visualization with controls: search, class, steps, preset, size, Run.
 
     ``model``: a zoo model or any Keras classifier. Controls (set ``.value`` from code, or
-    call ``run()``): ``search`` (text), ``class_dropdown``, ``steps_slider``, ``preset_dropdown``,
+    call ``run()``): ``search`` (text), ``class_dropdown``, ``steps_input``, ``preset_dropdown``,
     ``size_dropdown``, ``run_button``; ``progress`` shows the steps done.
     ``options`` go to the engine (e.g. ``seed=1``).
     """
@@ -69,6 +69,10 @@ class ClassVisualizer(widgets.VBox):
             raise UnknownNameError(
                 f"unknown preset {preset!r}; choose one of {', '.join(CLASS_PRESETS)}"
             )
+        if size not in SIZES:
+            raise ValueError(f"size must be one of {SIZES}, got {size}")
+        if not 8 <= int(steps) <= 512:
+            raise ValueError(f"steps must be between 8 and 512 (the steps box), got {steps}")
         self.model = model
         self.options = options
         self.result: OptimizationResult | None = None
@@ -79,14 +83,14 @@ class ClassVisualizer(widgets.VBox):
         self.search = widgets.Text(value=query, description="search", placeholder="e.g. flamin",
                                    continuous_update=False)
         self.class_dropdown = widgets.Dropdown(description="class")
-        self.steps_slider = widgets.IntSlider(value=steps, min=8, max=512, step=8,
-                                              description="steps")
+        self.steps_input = widgets.BoundedIntText(value=steps, min=8, max=512, step=8,
+                                                  description="steps")
         self.preset_dropdown = widgets.Dropdown(options=list(CLASS_PRESETS), value=preset,
                                                 description="preset")
         self.size_dropdown = widgets.Dropdown(options=list(SIZES), value=size, description="size")
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.progress = widgets.IntProgress(value=0, min=0, max=steps, description="steps done")
-        self.view = widgets.Image(
+        self.view = DescribedImage(
             format="png", layout=widgets.Layout(width=f"{display_width}px", max_width="100%")
         )
         self.status = widgets.HTML()
@@ -96,7 +100,7 @@ class ClassVisualizer(widgets.VBox):
         super().__init__(
             children=[
                 widgets.HBox([self.search, self.class_dropdown]),
-                widgets.HBox([self.steps_slider, self.preset_dropdown, self.size_dropdown]),
+                widgets.HBox([self.steps_input, self.preset_dropdown, self.size_dropdown]),
                 widgets.HBox([self.run_button, self.progress]),
                 self.view,
                 self.status,
@@ -131,7 +135,7 @@ class ClassVisualizer(widgets.VBox):
         if self.class_dropdown.value is None:
             raise ValueError(f"no class picked: no class matches {self.search.value!r}")
         index = int(self.class_dropdown.value)
-        steps = int(self.steps_slider.value)
+        steps = int(self.steps_input.value)
         self.progress.max = steps
         self.progress.value = 0
         self.run_button.disabled = True
@@ -168,6 +172,8 @@ class ClassVisualizer(widgets.VBox):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
+        from ..alt_text import describe
+
         assert self.result is not None
         fig = Figure(figsize=(7.0, 3.2), dpi=100)
         ax_image, ax_curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
@@ -182,4 +188,5 @@ class ClassVisualizer(widgets.VBox):
         fig.tight_layout()
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
+        self.view.tooltip = describe(fig)  # the <img>'s title: what a screen reader reads
         return np.asarray(canvas.buffer_rgba())[..., :3].copy()

@@ -25,8 +25,11 @@ from ..optimize import (
     visualize_filters,
 )
 from ..zoo import ZooModel
+from ._common import DescribedImage
 
 SIZES = (64, 96, 128, 160, 224)
+# The learning rates the menu offers (log-spaced; the one passed in is added when not here).
+LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 
 
 def explorable_layers(model: ZooModel | keras.Model) -> list[str]:
@@ -77,6 +80,10 @@ class FilterExplorer(widgets.VBox):
             names.append(layer)
         if size not in SIZES:
             raise ValueError(f"size must be one of {SIZES}, got {size}")
+        if not 8 <= int(steps) <= 512:
+            raise ValueError(f"steps must be between 8 and 512 (the steps box), got {steps}")
+        if not 0 < float(lr) <= 1:
+            raise ValueError(f"lr must be in (0, 1], got {lr}")
 
         style = {"description_width": "110px"}
         wide = widgets.Layout(width="360px")
@@ -87,12 +94,14 @@ class FilterExplorer(widgets.VBox):
             value=0, min=0, max=self._channels(layer) - 1, description="filter", style=style
         )
         self.filter_input.value = int(channel)
-        self.steps_slider = widgets.IntSlider(
+        # number boxes and menus, not sliders: ipywidgets' slider handle has no accessible name
+        self.steps_input = widgets.BoundedIntText(
             value=int(steps), min=8, max=512, step=8, description="steps", style=style
         )
-        self.lr_slider = widgets.FloatLogSlider(
-            value=float(lr), base=10, min=-3, max=0, step=0.1, description="learning rate",
-            style=style, readout_format=".3f",
+        rates = sorted({*LEARNING_RATES, float(lr)})
+        self.lr_dropdown = widgets.Dropdown(
+            options=[(f"{rate:g}", rate) for rate in rates], value=float(lr),
+            description="learning rate", style=style,
         )
         self.size_dropdown = widgets.Dropdown(
             options=list(SIZES), value=int(size), description="size (px)", style=style
@@ -113,7 +122,7 @@ class FilterExplorer(widgets.VBox):
         self.progress = widgets.IntProgress(value=0, min=0, max=int(steps),
                                             description="steps done")
         self.status = widgets.HTML(value="Press Run to optimize the filter's picture.")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="820px"))
+        self.image = DescribedImage(format="png", layout=widgets.Layout(max_width="820px"))
 
         self.layer_dropdown.observe(self._on_layer, names="value")
         self.run_button.on_click(lambda _: self.run())
@@ -122,8 +131,8 @@ class FilterExplorer(widgets.VBox):
             [
                 self.layer_dropdown,
                 widgets.HBox([self.filter_input, self.size_dropdown]),
-                self.steps_slider,
-                self.lr_slider,
+                self.steps_input,
+                self.lr_dropdown,
                 self.param_toggle,
                 widgets.HBox([self.transforms_box]),
                 widgets.HBox([self.l2_box, self.tv_box, self.blur_box]),
@@ -159,7 +168,7 @@ class FilterExplorer(widgets.VBox):
 
     def run(self) -> OptimizationResult:
         """Optimize the chosen filter with the chosen settings and show the result."""
-        steps = int(self.steps_slider.value)
+        steps = int(self.steps_input.value)
         self.progress.max = steps
         self.progress.value = 0
         self.run_button.disabled = True
@@ -176,7 +185,7 @@ class FilterExplorer(widgets.VBox):
                 steps=steps,
                 size=int(self.size_dropdown.value),
                 seed=self.seed,
-                lr=float(self.lr_slider.value),
+                lr=float(self.lr_dropdown.value),
                 param=self.param_toggle.value,
                 transforms="standard" if self.transforms_box.value else None,
                 regularizers=self.selected_regularizers(),
@@ -201,6 +210,8 @@ class FilterExplorer(widgets.VBox):
         """The current picture next to its objective curve, as PNG bytes."""
         from matplotlib.figure import Figure  # no pyplot: nothing is displayed twice
 
+        from ..alt_text import describe
+
         if self.result is None:
             raise RuntimeError("nothing to show yet: call run() first")
         fig = Figure(figsize=(8.0, 3.4), dpi=100)
@@ -217,4 +228,5 @@ class FilterExplorer(widgets.VBox):
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
+        self.image.tooltip = describe(fig)  # the <img>'s title: what a screen reader reads
         return buffer.getvalue()

@@ -3,7 +3,7 @@ the network finds the evidence.
 
 A thin shell around :mod:`lecture_helpers.cam`: heatmaps come from
 :func:`~lecture_helpers.cam.compute_heatmap` (cached per photo, class, layer and method, so
-moving the opacity slider never recomputes), pictures from
+changing the opacity never recomputes), pictures from
 :func:`~lecture_helpers.cam.overlay`, shown as PNG bytes in an ``ipywidgets.Image``.
 ``explorer.shown`` is the RGB array on display, ``explorer.heatmap`` the heatmap behind it.
 """
@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
+from ..alt_text import where_heat
 from ..cam import (
     CAM_METHODS,
     cam_layer_choices,
@@ -31,7 +32,7 @@ from ..errors import UnknownNameError
 from ..images import load_image
 from ..modelview import view
 from ..zoo import ZooModel
-from ._common import TopClassMenu, image_dict, png_bytes, uploaded_files
+from ._common import DescribedImage, TopClassMenu, image_dict, png_bytes, uploaded_files
 
 DEFAULT_IMAGES = ("cat_dog", "cat", "dog", "coffee")
 
@@ -61,7 +62,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
     :func:`~lecture_helpers.cam.cam_layer_choices`). ``methods``: names from
     ``lh.CAM_METHODS``. Controls (set ``.value`` from code or click them):
     ``image_dropdown``, ``upload``, ``class_dropdown``, ``layer_dropdown``,
-    ``method_dropdown``, ``alpha_slider``.
+    ``method_dropdown``, ``alpha_input``.
     """
 
     def __init__(
@@ -110,10 +111,14 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         self.method_dropdown = widgets.Dropdown(
             options=method_names, value=method_names[0], description="method"
         )
-        self.alpha_slider = widgets.FloatSlider(
-            value=alpha, min=0.0, max=1.0, step=0.05, description="opacity", readout_format=".2f"
+        # a number box, not a slider: ipywidgets' slider handle has no accessible name
+        if not 0 <= float(alpha) <= 1:
+            raise ValueError(f"alpha (the overlay's opacity) must be in [0, 1], got {alpha}")
+        self.alpha_input = widgets.BoundedFloatText(
+            value=alpha, min=0.0, max=1.0, step=0.05, description="opacity",
+            continuous_update=True,
         )
-        self.view = widgets.Image(
+        self.view = DescribedImage(
             format="png", layout=widgets.Layout(width=f"{display_width}px", max_width="100%")
         )
         self.caption = widgets.HTML()
@@ -124,7 +129,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
             self.class_dropdown,
             self.layer_dropdown,
             self.method_dropdown,
-            self.alpha_slider,
+            self.alpha_input,
         ):
             control.observe(self._on_control, names="value")
 
@@ -132,7 +137,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
             children=[
                 widgets.HBox([self.image_dropdown, self.upload]),
                 widgets.HBox([self.class_dropdown, self.layer_dropdown]),
-                widgets.HBox([self.method_dropdown, self.alpha_slider]),
+                widgets.HBox([self.method_dropdown, self.alpha_input]),
                 self.view,
                 self.caption,
             ]
@@ -187,13 +192,18 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         x = self.model_input()
         photo = np.clip(np.round(x[0]), 0, 255).astype(np.uint8)
         self.heatmap = self.compute()
-        self.shown = overlay(photo, self.heatmap, alpha=self.alpha_slider.value, cmap=self.cmap)
+        self.shown = overlay(photo, self.heatmap, alpha=self.alpha_input.value, cmap=self.cmap)
         self.view.value = png_bytes(self.shown)
         label = dict((v, k) for k, v in self.class_dropdown.options)[self.class_dropdown.value]
         layer_note = (
             "" if self.method_dropdown.value in ("Guided backprop", "Occlusion")
             else f", layer {self.layer_dropdown.value} (heatmap {self.heatmap.shape[0]}x"
             f"{self.heatmap.shape[1]})"
+        )
+        self.view.tooltip = (  # the <img>'s title: what a screen reader reads
+            f"{self.method_dropdown.value} for {label} on the photo "
+            f"{self.image_dropdown.value}, over the photo at opacity "
+            f"{self.alpha_input.value:.2f}: {where_heat(self.heatmap)}"
         )
         self.caption.value = html.escape(
             f"{self.method_dropdown.value} for {label}{layer_note}; input "

@@ -15,11 +15,12 @@ import ipywidgets as widgets
 import keras
 import numpy as np
 
+from ..alt_text import where_heat
 from ..colormaps import HEAT
 from ..modelview import view
 from ..saliency import METHOD_TITLES, METHODS, SaliencyMap, fit_image, render_map, saliency
 from ..zoo import ZooModel
-from ._common import TopClassMenu, image_dict, png_bytes
+from ._common import DescribedImage, TopClassMenu, image_dict, png_bytes
 
 DEFAULT_IMAGES = ("cat_dog", "cat", "coffee", "dog")
 GAP = 8  # white pixels between the photo and its map
@@ -72,7 +73,7 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
             options=[(METHOD_TITLES[m], m) for m in METHODS], value="vanilla",
             description="method",
         )
-        self.view = widgets.Image(
+        self.view = DescribedImage(
             format="png", layout=widgets.Layout(width=f"{display_width}px", max_width="100%")
         )
         self.caption = widgets.HTML()
@@ -138,6 +139,11 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
         )
         gap = self.result.completeness_gap
         gap_note = f"; completeness gap {100 * gap:.0f}%" if gap is not None else ""
+        self.view.tooltip = (  # the <img>'s title: what a screen reader reads
+            f"{METHOD_TITLES[self.result.method]} for {self.result.class_name} on the photo "
+            f"{self.image_dropdown.value}: the photo, then its map; "
+            f"{where_heat(np.abs(self.result.map))}"
+        )
         self.caption.value = html.escape(
             f"{METHOD_TITLES[self.result.method]} for {self.result.class_name} "
             f"(class {self.result.class_index}, logit {self.result.score:.2f}){gap_note}{note}"

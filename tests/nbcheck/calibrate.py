@@ -24,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 
+from lecture_helpers.figures import output_png
 from tests.nbcheck import pictures, policy, text
 from tests.nbcheck.plugin import TEXT_MIMES
 from tests.nbcheck.text import apply_bounds, bounded_numbers
@@ -116,7 +117,7 @@ def compare(committed: Path, executed: Path) -> list[str]:
 
 
 def _pngs(cell) -> list[str]:
-    return [o["data"]["image/png"] for o in cell.outputs if "image/png" in o.get("data", {})]
+    return [png for png in map(output_png, cell.outputs) if png is not None]
 
 
 def _bounded_values(cell, bounds: dict) -> list[str]:

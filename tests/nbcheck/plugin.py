@@ -5,8 +5,11 @@ sanitizer file, timeouts, stderr and error checks), with three changes to the co
 
 * printed text by :func:`tests.nbcheck.text.first_mismatch`: words and integers exactly, floats
   to one unit in their last digit (plus a cell's ``rtol``);
-* every ``image/png`` by :func:`tests.nbcheck.pictures.compare`, which nbval skips; a failure
-  writes the committed picture, the new one and their difference to ``test-artifacts/nbcheck/``;
+* every picture (an ``image/png``, or a figure's ``<img>`` in ``text/html``, which is how
+  ``lh.setup_notebook`` shows figures: :func:`lecture_helpers.figures.figure_html`) by
+  :func:`tests.nbcheck.pictures.compare`, which nbval skips; its alt text is not compared as
+  text. A failure writes the committed picture, the new one and their difference to
+  ``test-artifacts/nbcheck/``;
 * a cell's ``nbcheck`` metadata (:mod:`tests.nbcheck.policy`) loosens its comparison, and
   must say why: a picture made by gradient ascent, or a printed number checked by its bound.
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 import pytest
 from nbval.plugin import IPyNbCell, IPyNbFile
 
+from lecture_helpers.figures import output_png
 from tests.nbcheck import pictures, policy, text
 
 TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex")
@@ -70,7 +74,21 @@ def _text_slots(outputs: list) -> dict[str, list[tuple[dict, str]]]:
 
 
 def _pngs(outputs: list) -> list[str]:
-    return [o["data"]["image/png"] for o in outputs if "image/png" in o.get("data", {})]
+    return [png for png in map(output_png, outputs) if png is not None]
+
+
+def _figures_as_png(outputs: list) -> list:
+    """The outputs, each figure's <img> (text/html) turned into an image/png: a picture,
+    compared as one, not as text."""
+    converted = []
+    for output in outputs:
+        png = output_png(output)
+        if png is not None and "image/png" not in output.get("data", {}):
+            output = copy.deepcopy(output)
+            del output["data"]["text/html"]
+            output["data"]["image/png"] = png
+        converted.append(output)
+    return converted
 
 
 class CheckedCell(IPyNbCell):
@@ -89,7 +107,7 @@ class CheckedCell(IPyNbCell):
             return False
         if self.policy.ignore:
             return True
-        test = copy.deepcopy(test)
+        test, ref = copy.deepcopy(_figures_as_png(test)), _figures_as_png(ref)
         reasons, broken = self._adopt_agreeing_text(test, ref)
         text_ok = super().compare_outputs(test, ref, skip_compare)  # resets the traceback
         if not text_ok:
