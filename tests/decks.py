@@ -34,31 +34,28 @@ def slides_options() -> list[str]:
     return makefile_options("SLIDES_OPTIONS")
 
 
-def build_decks(out: Path) -> Path:
-    """Write one ``<notebook>.slides.html`` per lecture notebook into ``out``."""
+def _export(to: str, variable: str, out: Path) -> Path:
+    """Every lecture notebook exported as the Makefile does (``--to`` ``to``, the options of
+    ``variable``) into ``out``, with the files the exports load beside them."""
     result = subprocess.run(
-        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "slides", *slides_options(),
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", to, *makefile_options(variable),
          "--output-dir", str(out), *[str(p) for p in notebook_paths()]],
         capture_output=True, text=True, cwd=ROOT,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"nbconvert --to slides failed:\n{result.stderr[-4000:]}")
+        raise RuntimeError(f"nbconvert --to {to} failed:\n{result.stderr[-4000:]}")
     web_assets.publish(out)
     return out
+
+
+def build_decks(out: Path) -> Path:
+    """Write one ``<notebook>.slides.html`` per lecture notebook into ``out``, as `make slides`."""
+    return _export("slides", "SLIDES_OPTIONS", out)
 
 
 def build_html(out: Path) -> Path:
     """Write one ``<notebook>.html`` per lecture notebook into ``out``, as `make html` does."""
-    result = subprocess.run(
-        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html",
-         *makefile_options("HTML_OPTIONS"), "--output-dir", str(out),
-         *[str(p) for p in notebook_paths()]],
-        capture_output=True, text=True, cwd=ROOT,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"nbconvert --to html failed:\n{result.stderr[-4000:]}")
-    web_assets.publish(out)
-    return out
+    return _export("html", "HTML_OPTIONS", out)
 
 
 # --- what a deck or page must show, from its notebook ----------------------------------------
