@@ -14,7 +14,6 @@ Used by the load test (``python -m benchmarks.hub_load``) and ``tests/test_hub.p
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -283,7 +282,7 @@ class CellRun:
     outputs: list[dict[str, Any]]
     execution_count: int | None
     seconds: float
-    first_png_at: float | None = None  # time.monotonic() of the first image/png output
+    first_png_at: float | None = None  # time.monotonic() of the first picture output
     error: str = ""
 
 
@@ -471,7 +470,7 @@ class KernelSocket:
                 outputs.clear()
                 clear_pending = False
             outputs.append(output)
-            if first_png is None and "image/png" in output.get("data", {}):
+            if first_png is None and shows_picture(output):
                 first_png = time.monotonic()
             if on_output is not None:
                 on_output(output)
@@ -663,13 +662,12 @@ class Student:
         return run
 
 
-def png_count(notebook: dict[str, Any]) -> int:
-    """How many image/png outputs a notebook holds."""
-    return sum(
-        "image/png" in output.get("data", {})
-        for cell in notebook.get("cells", [])
-        for output in cell.get("outputs", [])
-    )
+def shows_picture(output: dict[str, Any]) -> bool:
+    """Whether a notebook output shows a picture: an image/png, or a figure as lh.setup_notebook
+    shows it (an <img class="lecture-figure"> in text/html: lecture_helpers.figures.figure_html)."""
+    data = output.get("data", {})
+    figure = '<img class="lecture-figure"' in "".join(data.get("text/html", ""))
+    return "image/png" in data or figure
 
 
 def output_digest(notebook: dict[str, Any]) -> list[int]:
@@ -677,12 +675,6 @@ def output_digest(notebook: dict[str, Any]) -> list[int]:
     return [
         len(cell.get("outputs", [])) for cell in notebook["cells"] if cell["cell_type"] == "code"
     ]
-
-
-def b64_png_bytes(output: dict[str, Any]) -> int:
-    """Size in bytes of an output's PNG."""
-    data = output.get("data", {}).get("image/png", "")
-    return len(base64.b64decode(data)) if data else 0
 
 
 class Sampler(threading.Thread):

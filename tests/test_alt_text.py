@@ -105,6 +105,25 @@ def test_the_figure_formatter_puts_the_alt_text_beside_the_report():
     plt.close(fig)
 
 
+def test_a_figure_is_shown_as_an_img_with_its_alt_and_read_back_from_it():
+    fig, ax = plt.subplots()
+    ax.imshow(np.zeros((4, 4, 3)))
+    ax.set_title('a "quoted" <title> & more')
+    markup, metadata = figures.figure_html(fig)
+    output = {"data": {"text/html": markup, "text/plain": "<Figure>"},
+              "metadata": {"text/html": metadata}}
+    assert figures.output_png(output) == figures.figure_png(fig)[0]
+    assert figures.output_metadata(output)["alt"] == describe(fig)
+    shown = figures.FIGURE_HTML.fullmatch(markup)
+    assert html.unescape(shown.group("alt")) == 'Figure: a "quoted" <title> & more. ' \
+        "A picture (4x4 px)."
+    assert figures.output_png({"data": {"text/html": "<b>not a figure</b>"}}) is None
+    from hub.simulate import shows_picture  # the hub's load test times the first picture
+
+    assert shows_picture(output) and not shows_picture({"data": {"text/html": "<b>x</b>"}})
+    plt.close(fig)
+
+
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.name)
 def test_every_figure_of_every_notebook_carries_its_alt_text(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
