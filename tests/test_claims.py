@@ -248,7 +248,7 @@ def test_the_two_animal_scene_spreads_the_softmax(effnet, scene):
 
 
 def test_grad_cam_plus_plus_is_grad_cam_without_negative_gradients(effnet, scene):
-    """04 §3: Grad-CAM++'s shares on the right halves (71 %, 67 %) match Grad-CAM with only
+    """07 §2: Grad-CAM++'s shares on the right halves (70 %, 66 %) match Grad-CAM with only
     positive gradients (71 %, 66 %) and fall well below Grad-CAM's (96 %, 83 %).
     Margin: within 3 points of each other, and 12 points below Grad-CAM."""
     pieces = lh.cam.grad_cam_gradients(effnet, scene, [CAT, DOG], size=SIZE)

@@ -30,20 +30,20 @@ def gradcam_from_gradients(activations: np.ndarray, gradients: np.ndarray) -> np
     return normalize_heatmap(cam)
 
 
-def gradcam_plus_plus_from_gradients(
-    activations: np.ndarray, gradients: np.ndarray, eps: float = 1e-7
-) -> np.ndarray:
+def gradcam_plus_plus_from_gradients(activations: np.ndarray, gradients: np.ndarray) -> np.ndarray:
     """Grad-CAM++ (Chattopadhay et al. 2018) from A and d f_c / dA, (N, H, W, K) each.
 
     With the exponential-score closed form: a_ijk = g^2 / (2 g^2 + sum_ab A_abk g^3),
-    w_k = sum_ij a_ijk ReLU(g_ijk), S = ReLU(sum_k w_k A_k) / max.
+    w_k = sum_ij a_ijk ReLU(g_ijk), S = ReLU(sum_k w_k A_k) / max. Computed as
+    a_ijk = 1 / (2 + sum_ab A_abk g), the same for g != 0, so that a small gradient keeps its
+    weight (an absolute cut-off on the denominator, which scales with g^2, would drop it); only
+    exact zeros (g = 0, or a zero denominator) get a_ijk = 0.
     """
     a = np.asarray(activations, dtype=np.float64)
     g = np.asarray(gradients, dtype=np.float64)
-    g2, g3 = g**2, g**3
-    denominator = 2.0 * g2 + a.sum(axis=(1, 2), keepdims=True) * g3
-    safe = np.where(np.abs(denominator) > eps, denominator, 1.0)
-    aij = np.where((g != 0) & (np.abs(denominator) > eps), g2 / safe, 0.0)
+    denominator = 2.0 + a.sum(axis=(1, 2), keepdims=True) * g
+    defined = (g != 0) & (denominator != 0)
+    aij = np.where(defined, 1.0 / np.where(defined, denominator, 1.0), 0.0)
     weights = (aij * np.maximum(g, 0.0)).sum(axis=(1, 2))  # (N, K)
     cam = np.einsum("nhwk,nk->nhw", a, weights)
     return normalize_heatmap(cam)
