@@ -146,25 +146,25 @@ def __dir__() -> list[str]:
 
 
 # Topic modules that keep compiled functions or sub-models per model.
-_CACHING_MODULES = ("activations", "optimize", "class_neurons", "saliency", "cam")
-
-
 def clear_caches(models: bool = False) -> None:
-    """Free the compiled functions and sub-models the helpers keep per model.
+    """Free the compiled functions and sub-models the helpers keep.
 
-    Each is rebuilt (and traced again) on its next use.  With ``models=True`` the models
-    ``load_model`` built are forgotten too.  Useful in a long session to give memory back.
+    Every model's compiled functions and sub-models live in its view; the exercise checkers
+    keep their small test models and reference results. Each is rebuilt (and traced again)
+    on its next use.  With ``models=True`` the models ``load_model`` built are forgotten
+    too.  Useful in a long session to give memory back.
     """
     import gc
     import sys
 
     from .modelview import clear_views
 
-    clear_views()  # every model's compiled functions live in its view
-    for name in _CACHING_MODULES:
-        module = sys.modules.get(f"{__name__}.{name}")
-        if module is not None:  # never imported: nothing cached
-            module.clear_cache()
+    clear_views()
+    for name, module in list(sys.modules.items()):
+        if name.startswith(f"{__name__}.check."):  # the checkers' functools caches
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
     if models:
         clear_model_cache()
     gc.collect()

@@ -21,7 +21,7 @@ import numpy as np
 from ._quiet import tf
 from .colormaps import SEQUENTIAL
 from .images import sample_image
-from .modelview import UnknownNameError, clear_views, view
+from .modelview import UnknownNameError, view
 from .zoo import ZooModel, get_keras_model
 
 # The sample photos layer_statistics uses by default (all but the side-by-side "cat_dog").
@@ -111,11 +111,6 @@ class ActivationModel:
         # np.asarray shares the tensor's memory (read-only); .numpy() would copy every
         # output, which costs as much as half a forward pass for EfficientNet.
         return {name: np.asarray(out) for name, out in zip(self.layer_names, outputs, strict=True)}
-
-
-def clear_cache() -> None:
-    """Forget every cached activation model (each is rebuilt on its next use)."""
-    clear_views()
 
 
 def activation_model(

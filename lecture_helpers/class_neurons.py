@@ -35,7 +35,7 @@ from PIL import Image
 from ._quiet import tf
 from .errors import UnknownNameError
 from .images import resize_image
-from .modelview import clear_views, view
+from .modelview import view
 from .optimize import (
     CLASS_LR,
     CLASS_PARAM,
@@ -52,11 +52,6 @@ from .zoo import ZooModel
 # normalization is inside the model (efficientnet_lite0: (x - 127) / 128), so the image
 # the network sees as all zeros is uniform grey 127, while I = 0 is a black picture.
 STARTS = ("grey", "zeros", "noise")
-
-def clear_cache() -> None:
-    """Forget the compiled steps of the slide's loop (each is rebuilt on its next use)."""
-    clear_views()
-
 
 @dataclass
 class SlideAscentResult:

@@ -35,7 +35,7 @@ from ._quiet import tf
 from .colormaps import HEAT
 from .errors import UnknownNameError
 from .images import load_image
-from .modelview import clear_views, view
+from .modelview import view
 from .zoo import ZooModel
 
 METHODS = ("vanilla", "smoothgrad", "integrated_gradients")
@@ -47,11 +47,6 @@ METHOD_TITLES = {
 INPUT_RANGE = (0.0, 255.0)  # every zoo model takes RGB in [0, 255]
 SIZE_MULTIPLE = 32  # flexible-size zoo models (efficientnet_lite0) want sides that are multiples
 
-
-
-def clear_cache() -> None:
-    """Forget every compiled gradient function (each is rebuilt on its next use)."""
-    clear_views()
 
 
 # ---------------------------------------------------------------------------

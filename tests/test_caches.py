@@ -41,3 +41,28 @@ def test_clear_caches_empties_every_per_model_cache_and_rebuilds_on_use(effnet):
         assert not zoo._cache  # load_model would build afresh
     finally:
         zoo._cache.update(saved)  # the other tests share the session's models
+
+
+def test_clear_caches_frees_the_checkers_models_too():
+    """The exercise checkers keep their small test models in functools caches: freed too."""
+    from lecture_helpers.check import channels, reference
+
+    assert lh.check.run("channel_grid", reference.channel_grid).passed
+    model = channels._small_convnet()
+    assert channels._small_convnet.cache_info().currsize == 1
+    lh.clear_caches()
+    assert channels._small_convnet.cache_info().currsize == 0
+    assert channels._small_convnet() is not model  # rebuilt on its next use
+    assert lh.check.run("channel_grid", reference.channel_grid).passed
+
+
+def test_one_way_to_free_the_caches():
+    """``lh.clear_caches`` is the only one: no module keeps a clear_cache of its own."""
+    import importlib
+
+    for name in ("activations", "saliency", "class_neurons", "optimize", "optimize.engine",
+                 "cam", "cam.base"):
+        module = importlib.import_module(f"lecture_helpers.{name}")
+        assert not hasattr(module, "clear_cache"), name
+    assert not hasattr(lh.cam, "clear_cam_cache")
+

@@ -48,14 +48,12 @@ from .base import cam_engine as cam_engine
 from .base import (
     cam_layer_choices,
     cam_layers,
-    clear_cam_cache,
     forget_model,
     normalize_heatmap,
     overlay,
     resolve_cam_layer,
     upsample_heatmap,
 )
-from .base import clear_cache as clear_cache
 from .base import image_batch as image_batch
 from .base import probability_function as probability_function
 from .base import score_spec as score_spec
@@ -86,7 +84,6 @@ __all__ = [
     "cam_layers",
     "channel_weight_check",
     "ChannelWeightCheck",
-    "clear_cam_cache",
     "compute_heatmap",
     "forget_model",
     "grad_cam",

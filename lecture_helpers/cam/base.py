@@ -21,7 +21,7 @@ import numpy as np
 from .._quiet import tf
 from ..colormaps import HEAT
 from ..images import load_image
-from ..modelview import Score, clear_views, view
+from ..modelview import Score, view
 from ..zoo import ZooModel
 
 # ---------------------------------------------------------------------------
@@ -199,14 +199,6 @@ def cam_engine(model: ZooModel | keras.Model, layer: str | None = None) -> CamEn
     """The cached :class:`CamEngine` of (model, layer): built and traced once."""
     path = resolve_cam_layer(model, layer)
     return view(model).cached(("cam_engine", path), lambda: CamEngine(model, path))
-
-
-def clear_cam_cache() -> None:
-    """Forget every compiled function the helpers keep (rebuilt on the next call)."""
-    clear_views()
-
-
-clear_cache = clear_cam_cache  # the name every caching topic module uses
 
 
 def forget_model(model: ZooModel | keras.Model) -> None:

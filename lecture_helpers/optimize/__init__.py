@@ -42,7 +42,6 @@ from .engine import (
     ENGINES_PER_MODEL,
     GRADIENT_EPSILON,
     JIT_COMPILE,
-    clear_cache,
 )
 from .engine import _Config as _Config
 from .engine import _Engine as _Engine
@@ -125,7 +124,6 @@ __all__ = [
     "blur",
     "channel",
     "class_logit",
-    "clear_cache",
     "feature_layer",
     "jitter",
     "l2",

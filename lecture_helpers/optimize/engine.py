@@ -24,7 +24,7 @@ from .._quiet import tf
 from ..folding import fold_batch_norm
 from ..folding import is_current as folding_is_current
 from ..folding import refresh as folding_refresh
-from ..modelview import ModelView, clear_views, view
+from ..modelview import ModelView, view
 from .objectives import SCORES, Objective
 from .param import FourierParam, PixelParam
 from .regularizers import Blur
@@ -247,15 +247,6 @@ def _image_functions(config: _Config) -> tuple[Callable, Callable]:
 ENGINES_PER_MODEL = 2
 _ENGINE_TAG = "optimize_engine"  # the tag of this module's keys in a view's store
 _FOLDED_TAG = "optimize_folded_layers"  # {convolution: merged layer}, shared by the engines
-
-
-def clear_cache() -> None:
-    """Forget every compiled gradient-ascent step (each is rebuilt on its next use).
-
-    The steps live in each model's view, next to the other helpers' compiled functions;
-    this empties every view's store (what ``lh.clear_caches`` does anyway).
-    """
-    clear_views()
 
 
 def _engine(model_view: ModelView, config: _Config, objective: Objective) -> _Engine:
