@@ -6,8 +6,8 @@ Pure functions on arrays (:func:`normalize_heatmap`, :func:`upsample_heatmap`,
 resolved by the model's view (``modelview.py``); the compiled one-forward-one-backward
 :class:`CamEngine` and the probabilities function, cached per model; images and classes
 paired into a batch (:func:`batch_and_classes`) and the maps shaped back
-(``_single``, ``_finish``); and forgetting what is cached (:func:`clear_cache`,
-:func:`forget_model`).
+(``_single``, ``_finish``); and forgetting one model's cache (:func:`forget_model`;
+``lh.clear_caches`` forgets all).
 """
 
 from __future__ import annotations
