@@ -135,3 +135,16 @@ def test_under_the_autograder_a_failed_check_scores_0_and_the_notebook_goes_on(
     _core.check(TOY, lambda v: v)
     out, err = capsys.readouterr()  # in JupyterLab: the message a student always read
     assert "Until it passes, the notebook uses lh.check.reference.double" in out and err == ""
+
+
+def test_every_checker_s_docstring_names_its_exercise_s_number():
+    """``lh.check.<key>``'s help says the number the notebook and the feedback use."""
+    import re
+
+    import lecture_helpers as lh
+
+    for exercise in lh.check.exercises().values():
+        doc = getattr(lh.check, exercise.key).__doc__
+        number = re.match(r"Exercise (\d+\.\d+):", doc)
+        assert number and number.group(1) == exercise.number, (exercise.key, doc)
+

@@ -12,7 +12,7 @@ of the notebook uses: the student's when it passed, otherwise the reference solu
 message says so.  Under nbgrader's autograder the same happens, and a failed check scores its
 cell 0 (one line on standard error), so one mistake costs one exercise.
 
-:data:`EXERCISES` lists them in notebook order; :func:`run` checks without displaying.
+:func:`exercises` lists them in notebook order; :func:`run` checks without displaying.
 """
 
 from __future__ import annotations
@@ -71,17 +71,17 @@ def _checker(key: str) -> Callable[[Any], Callable]:
 
 
 def activation_model(function: Any) -> Callable:
-    """Exercise 1.1: ``activation_model(model, layer_names)``, the model with many outputs."""
+    """Exercise 1.2: ``activation_model(model, layer_names)``, the model with many outputs."""
     return _checker("activation_model")(function)
 
 
 def channel_grid(function: Any) -> Callable:
-    """Exercise 1.2: ``channel_grid(activation, cols)``, every channel of a layer in one grid."""
+    """Exercise 1.3: ``channel_grid(activation, cols)``, every channel of a layer in one grid."""
     return _checker("channel_grid")(function)
 
 
 def prepare_image_for_display(function: Any) -> Callable:
-    """Exercise 1.3: ``prepare_image_for_display(img)``, any float array to uint8 pixels."""
+    """Exercise 1.1: ``prepare_image_for_display(img)``, any float array to uint8 pixels."""
     return _checker("prepare_image_for_display")(function)
 
 

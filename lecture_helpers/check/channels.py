@@ -108,7 +108,7 @@ def _kitten() -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------
-# 1.1 activation_model
+# 1.2 activation_model
 
 
 @functools.lru_cache(maxsize=1)
@@ -277,7 +277,7 @@ def _explain_activation_model(error: BaseException, case: Case) -> str | None:
 
 
 # ---------------------------------------------------------------------------
-# 1.2 channel_grid
+# 1.3 channel_grid
 
 
 def _pre_relu(shape: tuple[int, int, int], seed: int) -> np.ndarray:
@@ -534,7 +534,7 @@ def _student_locals(error: BaseException) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------
-# 1.3 prepare_image_for_display
+# 1.1 prepare_image_for_display
 
 
 @functools.lru_cache(maxsize=4)
