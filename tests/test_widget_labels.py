@@ -78,13 +78,13 @@ def test_every_picture_says_what_it_shows_and_follows_the_controls(small, name):
     main = before[-1]
     if name == "ActivationBrowser":
         assert main.startswith("All 16 channels of layer conv2d_0 for the photo "), main
-        assert re.search(r"; \d+ of them all zero$", main), main
+        assert re.search(r"; \d+ of them all zero here$", main), main
         widget.whole_layer.value = False
         widget.channel_input.value = 3
         after = pictures[-1].tooltip
         assert after.startswith("Channel 3 of layer conv2d_0"), after
         assert re.search(r"(\d+% of its units active; peak in the .*% on the top half"
-                         r"|all zero \(dead\))$", after), after
+                         r"|all zero here)$", after), after
     else:
         assert re.search(r" for .+ on the photo .+[:;] peak in the (top|middle|bottom|centre)",
                          main), main

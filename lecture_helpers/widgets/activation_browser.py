@@ -223,10 +223,10 @@ class ActivationBrowser(widgets.VBox):
         if self.whole_layer.value:
             dead = int(np.sum(np.all(activation == 0, axis=(0, 1))))
             return (f"All {activation.shape[-1]} channels of layer {layer} for the photo "
-                    f"{photo}, as tiles (channel {channel} framed); {dead} of them all zero")
+                    f"{photo}, as tiles (channel {channel} framed); {dead} of them all zero here")
         values = activation[..., channel]
         if not np.any(values):
-            return f"Channel {channel} of layer {layer} for the photo {photo}: all zero (dead)"
+            return f"Channel {channel} of layer {layer} for the photo {photo}: all zero here"
         return (f"Channel {channel} of layer {layer} for the photo {photo}: "
                 f"{100 * np.mean(values > 0):.0f}% of its units active; {where_heat(values)}")
 

@@ -155,7 +155,7 @@ class ClassVisualizer(widgets.VBox):
             self.run_button.disabled = False
         self.runs += 1
         self.picture = self.result.images[0]
-        self.shown = self._figure()
+        self.shown, self.view.tooltip = self._render()  # the title: what it shows
         self.view.value = png_bytes(self.shown)
         model_view = view(self.model)
         x = model_view.batch(self.picture)
@@ -167,8 +167,8 @@ class ClassVisualizer(widgets.VBox):
         )
         return self.result
 
-    def _figure(self) -> np.ndarray:
-        """The picture next to its objective curve, as one RGB array."""
+    def _render(self) -> tuple[np.ndarray, str]:
+        """The picture next to its objective curve, as one RGB array, and its description."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -188,5 +188,4 @@ class ClassVisualizer(widgets.VBox):
         fig.tight_layout()
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
-        self.view.tooltip = describe(fig)  # the <img>'s title: what a screen reader reads
-        return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+        return np.asarray(canvas.buffer_rgba())[..., :3].copy(), describe(fig)

@@ -198,7 +198,7 @@ class FilterExplorer(widgets.VBox):
         finally:
             self.run_button.disabled = False
         self.picture = self.result.images[0]
-        self.image.value = self.render_png()
+        self.image.value, self.image.tooltip = self._render()  # the title: what it shows
         final = float(self.result.history[0, -1])
         self.status.value = (
             f"{self.layer_dropdown.value}, filter {self.filter_input.value}: "
@@ -208,6 +208,10 @@ class FilterExplorer(widgets.VBox):
 
     def render_png(self) -> bytes:
         """The current picture next to its objective curve, as PNG bytes."""
+        return self._render()[0]
+
+    def _render(self) -> tuple[bytes, str]:
+        """The PNG of the picture next to its curve, and the figure's description."""
         from matplotlib.figure import Figure  # no pyplot: nothing is displayed twice
 
         from ..alt_text import describe
@@ -228,5 +232,4 @@ class FilterExplorer(widgets.VBox):
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
-        self.image.tooltip = describe(fig)  # the <img>'s title: what a screen reader reads
-        return buffer.getvalue()
+        return buffer.getvalue(), describe(fig)
