@@ -17,7 +17,7 @@ import numpy as np
 import lecture_helpers as lh
 from benchmarks.common import Result, best_time
 from lecture_helpers import class_neurons
-from lecture_helpers import saliency as sal
+from lecture_helpers.attribution.engine import pixel_gradient_function
 
 CLASSES = ["flamingo", "goldfish", "monarch", "strawberry"]
 STEPS, SIZE = 256, 224
@@ -63,13 +63,13 @@ def run() -> list[Result]:
     def smoothgrad():
         lh.saliency(model, image, index, "smoothgrad", samples=SAMPLES, batch_size=SAMPLES)
 
-    fn = sal.gradient_function(model)
+    fn = pixel_gradient_function(model)
     rng = np.random.default_rng(0)
     noisy = (image[None] + rng.normal(0, 0.2 * 255, (SAMPLES, *image.shape))).astype(np.float32)
 
     def one_at_a_time():
         for sample in noisy:
-            fn(sample[None], index)
+            fn(sample[None], np.array([index], np.int32))
 
     batched_sg = best_time(smoothgrad, repeat=3)
     single_sg = best_time(one_at_a_time, repeat=2)

@@ -20,6 +20,7 @@ import lecture_helpers as lh
 from benchmarks.common import Result, best_time
 from lecture_helpers import optimize as opt
 from lecture_helpers._quiet import tf
+from lecture_helpers.optimize.engine import cached_engines
 
 LAYER = "block4c_expand_activation"  # the mid-depth layer of the tests
 FILTERS, STEPS, SIZE = 16, 64, 128
@@ -89,7 +90,7 @@ def run() -> list[Result]:
     )
 
     # -- 2. engine step vs. a plain compiled forward+backward of the same batch --------------
-    engine = next(e for c, e in opt._ENGINES[model.model].items() if c.layers == (LAYER,))
+    engine = next(e for c, e in cached_engines(model.model).items() if c.layers == (LAYER,))
     args = _engine_step_args(SIZE, FILTERS)
 
     def forward_backward_through(network):

@@ -176,12 +176,12 @@ def deletion_insertion(
     if steps < 1 or batch_size < 1:
         raise ValueError(f"steps and batch_size must be >= 1 (got {steps}, {batch_size})")
     fill = _fill_value(deletion_fill)
-    x = cam.image_batch(model, image, size)
+    x = view(model).batch(image, size)
     if len(x) != 1:
         raise ValueError(f"deletion_insertion takes one image, got a batch of {len(x)}")
     x = x[0]
     height, width = x.shape[:2]
-    probabilities = cam.probability_function(model)
+    probabilities = view(model).compiled("probabilities")
     base = probabilities(tf.constant(x[None])).numpy()[0]
     cls = _one_class(model, class_index, base)
     order = _pixel_order(heatmap, (height, width), seed, block)
@@ -459,18 +459,20 @@ def cascading_randomization(
     correlation).  The class stays fixed (``class_index``; None = the trained model's top
     class).  ``stages``: layer names or name prefixes (``"block7"``); default: the
     model's last four layers with weights, top first (:func:`default_stages`).
-    ``methods``: names from ``lh.CAM_METHODS``; ``map_fn(model, image, class_index, layer,
-    method=...)`` replaces :func:`lh.compute_heatmap <lecture_helpers.cam.compute_heatmap>`."""
+    ``methods``: titles or ids of ``lh.CAM_METHODS`` (the registry's heatmap methods);
+    ``map_fn(model, image, class_index, layer, method=...)`` replaces
+    :func:`lh.compute_heatmap <lecture_helpers.cam.compute_heatmap>`."""
     compute = map_fn or cam.compute_heatmap
+    known = {*cam.CAM_METHODS, *cam.CAM_METHODS.values()}
     for method in methods:
-        if method not in cam.CAM_METHODS and map_fn is None:
+        if method not in known and map_fn is None:
             raise UnknownNameError(
                 f"unknown method {method!r}; choose from: {', '.join(cam.CAM_METHODS)}"
             )
-    x = cam.image_batch(model, image, size)
+    x = view(model).batch(image, size)
     if len(x) != 1:
         raise ValueError(f"the sanity check takes one image, got a batch of {len(x)}")
-    probs = cam.probability_function(model)(tf.constant(x)).numpy()[0]
+    probs = view(model).run("probabilities", x)[0]
     cls = _one_class(model, class_index, probs)
     stages = default_stages(model) if stages is None else tuple(stages)
     work = randomized_copy(model)

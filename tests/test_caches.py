@@ -21,7 +21,7 @@ def test_clear_caches_empties_every_per_model_cache_and_rebuilds_on_use(effnet):
     lh.get_activations(effnet, image, ["stem_activation"])
     vanilla = lh.saliency(effnet, image, 281, "vanilla")
     lh.grad_cam(effnet, image, 281)
-    expected = {"optimize_engine", "activation_model", "saliency_gradient", "cam_engine"}
+    expected = {"optimize_engine", "activation_model", "pixel_gradient", "cam_engine"}
     assert expected <= _tags(effnet)
 
     lh.clear_caches()
@@ -60,8 +60,8 @@ def test_one_way_to_free_the_caches():
     """``lh.clear_caches`` is the only one: no module keeps a clear_cache of its own."""
     import importlib
 
-    for name in ("activations", "saliency", "class_neurons", "optimize", "optimize.engine",
-                 "cam", "cam.base"):
+    for name in ("activations", "saliency_maps", "class_neurons", "optimize", "optimize.engine",
+                 "cam", "attribution", "attribution.engine", "attribution.base"):
         module = importlib.import_module(f"lecture_helpers.{name}")
         assert not hasattr(module, "clear_cache"), name
     assert not hasattr(lh.cam, "clear_cam_cache")

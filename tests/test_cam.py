@@ -225,7 +225,7 @@ def test_nested_models_equal_the_flat_model(effnet, cat):
     head = keras.layers.Dense(1000, activation="softmax")
     transfer = keras.Model(inputs, head(pooled))
     head.set_weights(model.get_layer("logits").get_weights())
-    assert cam.score_spec(transfer).kind == "dense_logits"
+    assert lh.view(transfer).score.kind == "dense_logits"
     np.testing.assert_allclose(
         lh.grad_cam(transfer, cat, size=(224, 224)), flat, rtol=1e-5, atol=1e-6
     )

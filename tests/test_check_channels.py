@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 import lecture_helpers as lh
-from lecture_helpers.check import channels
+from lecture_helpers.check import _channels_common, channels
 from lecture_helpers.check._core import run as run_exercise
 
 EXERCISES = {exercise.key: exercise for exercise in channels.EXERCISES}
@@ -381,13 +381,13 @@ CHANNEL_GRID_MISTAKES = [
     (transposed, ["rows and columns swapped: the grid has shape (2368, 296)",
                   "expected (rows*H, cols*W) = (296, 2368)"]),
     (not_normalized, ["channel 0 is not normalized: values from 0 to "
-                      + channels._num(kitten0(lambda a: a[..., 0].max()))]),
+                      + _channels_common._num(kitten0(lambda a: a[..., 0].max()))]),
     (scaled_together, ["the channels are scaled together",
                        "channel 0's tile peaks at "
-                       + channels._num(kitten0(lambda a: a[..., 0].max() / a.max())),
+                       + _channels_common._num(kitten0(lambda a: a[..., 0].max() / a.max())),
                        "scale each channel by its own min and max"]),
     (max_only, ["channel 3's tile starts at "
-                + channels._num(kitten0(lambda a: a[..., 3].min() / a[..., 3].max())),
+                + _channels_common._num(kitten0(lambda a: a[..., 3].min() / a[..., 3].max())),
                 "subtract the channel's min first"]),
     (nan_for_dead, ["channel 2 is constant (a dead channel) and its tile is NaN: "
                     "when max == min leave the tile at 0"]),

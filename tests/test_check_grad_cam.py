@@ -244,7 +244,7 @@ def epsilon_heatmap(A, alpha):
 
 def test_grad_cam_heatmap_matches_the_products_grad_cam():
     """reference(A, channel_weights(grads)) is lh.cam's Grad-CAM from A and the gradients."""
-    from lecture_helpers.cam.grad_cam import gradcam_from_gradients
+    from lecture_helpers.attribution.grad_cam import gradcam_from_gradients
 
     rng = np.random.default_rng(3)
     A = np.maximum(rng.normal(size=(1, 7, 14, 16)), 0).astype(np.float32)

@@ -262,6 +262,21 @@ def test_grad_cam_plus_plus_is_grad_cam_without_negative_gradients(effnet, scene
         assert shares[0] >= shares[1] + 0.12, shares
 
 
+def test_layer_cam_stays_on_the_cat_at_an_early_layer_and_eigen_cam_ignores_the_class(
+        effnet, scene):
+    """07 §2, Layer-CAM and Eigen-CAM: at block3b_add Grad-CAM's tiger-cat map has less than
+    half on the cat half (47 %), Layer-CAM's more (59 %); Eigen-CAM draws the same map for both
+    classes, on the dog (0 % of the tiger-cat map on the cat half).
+    Margin: Grad-CAM < 0.5, Layer-CAM 7 points above it; Eigen-CAM <= 10 %."""
+    shares = {method: lh.mass_fraction(
+        lh.explain(effnet, scene, CAT, "block3b_add", method=method, size=SIZE).maps[0], "left")
+        for method in ("grad_cam", "layer_cam")}
+    assert shares["grad_cam"] < 0.5 and shares["layer_cam"] >= shares["grad_cam"] + 0.07, shares
+    eigen = lh.explain(effnet, scene, [CAT, DOG], method="eigen_cam", size=SIZE)
+    np.testing.assert_array_equal(eigen.maps[0], eigen.maps[1])
+    assert lh.mass_fraction(eigen.maps[0], "left") <= 0.10
+
+
 def test_one_weight_per_channel_is_exact_at_the_top_only(effnet, scene):
     """04 §2: at top_activation every gradient has its channel's sign and the weighted maps
     add up to the score minus the bias; at block6d_add 61 % agree (notebook: "four in ten

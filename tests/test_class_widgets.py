@@ -103,15 +103,15 @@ def test_class_visualizer_search_and_run(model):
 
 
 def test_the_visualizer_draws_visualize_class_and_reuses_its_compiled_step(model):
-    from lecture_helpers import optimize as opt
+    from lecture_helpers.optimize.engine import cached_engines
 
     expected = lh.visualize_class(model, ["goldfish"], steps=8, size=128, progress=False)
-    engines = dict(opt._ENGINES[model])
+    engines = cached_engines(model)
     visualizer = lh.widgets.ClassVisualizer(model, query="goldfish", steps=8, size=128)
     assert visualizer.preset_dropdown.value == "class recipe"
     visualizer.run()
     np.testing.assert_array_equal(visualizer.picture, expected.images[0])
-    assert dict(opt._ENGINES[model]) == engines  # nothing compiled for the widget
+    assert cached_engines(model) == engines  # nothing compiled for the widget
 
 
 def test_class_visualizer_bad_input(model):

@@ -83,7 +83,7 @@ def test_every_cmap_default_is_one_of_the_packages_maps():
     assert len(defaults) >= 8, sorted(defaults)  # overlay, saliency, widgets, grids ...
     wrong = {where: d for where, d in defaults.items() if d not in (HEAT, SEQUENTIAL)}
     assert not wrong, wrong
-    assert defaults["lecture_helpers.cam.base.overlay"] == HEAT
+    assert defaults["lecture_helpers.attribution.maps.overlay"] == HEAT
     assert defaults["lecture_helpers.widgets.gradcam_explorer.GradCAMExplorer.__init__"] == HEAT
 
 

@@ -353,7 +353,7 @@ def _scene():
 
 
 def _saliency_row(image, name, index, gap, seed=0):
-    from lecture_helpers.saliency import SaliencyMap
+    from lecture_helpers.saliency_maps import SaliencyMap
 
     rng = np.random.default_rng(seed)
     return [SaliencyMap(method, index, name, image, np.zeros(image.shape, np.float32),

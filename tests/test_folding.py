@@ -9,8 +9,8 @@ from keras import layers
 
 import lecture_helpers as lh
 from lecture_helpers import folding
-from lecture_helpers import optimize as opt
 from lecture_helpers._quiet import tf
+from lecture_helpers.optimize.engine import cached_engines
 
 
 def _randomize_batch_norms(model: keras.Model, seed: int = 0) -> None:
@@ -93,8 +93,7 @@ def test_changed_weights_make_the_twin_stale_and_the_engine_merges_them_again():
     assert folding.is_current(twin)
     objective = lh.objectives.channel("head_bn", 0)
     first = lh.maximize(model, objective, steps=2, size=32, progress=False, transforms=None)
-    config_engines = opt._ENGINES[model]
-    engine = next(iter(config_engines.values()))
+    engine = next(iter(cached_engines(model).values()))
     assert engine.is_current()
 
     bn = model.get_layer("biased_bn")
@@ -102,7 +101,7 @@ def test_changed_weights_make_the_twin_stale_and_the_engine_merges_them_again():
     assert not folding.is_current(twin)
     assert not engine.is_current()
     second = lh.maximize(model, objective, steps=2, size=32, progress=False, transforms=None)
-    assert next(iter(config_engines.values())) is engine  # the same compiled step...
+    assert next(iter(cached_engines(model).values())) is engine  # the same compiled step...
     assert engine.is_current()  # ...reading the weights merged again
     # the same start gives a different objective: the step sees the new weights
     assert not np.allclose(first.history, second.history)
@@ -119,7 +118,7 @@ def test_engines_of_one_model_share_its_merged_weights():
     for size in (32, 40):  # two configurations: two compiled steps
         lh.maximize(model, lh.objectives.channel("head_bn", 0), steps=1, size=size,
                     progress=False, transforms=None)
-    first, second = opt._ENGINES[model].values()
+    first, second = cached_engines(model).values()
     assert first is not second
 
     def merged(engine):

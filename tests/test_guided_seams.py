@@ -19,7 +19,7 @@ import lecture_helpers as lh
 from lecture_helpers import cam
 from lecture_helpers import grid_artifacts as ga
 from lecture_helpers._quiet import tf
-from lecture_helpers.cam import guided as guided_module
+from lecture_helpers.attribution import guided_backprop as guided_module
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

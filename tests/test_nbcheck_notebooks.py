@@ -43,7 +43,7 @@ PICTURE_ONLY_CHANGES = {
     ),
     "transposed colour-decorrelation matrix": (
         "02_filters.ipynb", [0, 1, 14],
-        "lh.optimize._COLOR_MIX = lh.optimize._COLOR_MIX.T.copy()",
+        "lh.optimize.param._COLOR_MIX = lh.optimize.param._COLOR_MIX.T.copy()",
         [14],
     ),
 }

@@ -11,6 +11,7 @@ import pytest
 import lecture_helpers as lh
 from lecture_helpers import optimize as opt
 from lecture_helpers._quiet import tf
+from lecture_helpers.optimize.engine import cached_engines
 from tests.tolerances import SAME_VALUE
 
 MID_LAYER = "block4c_expand_activation"  # stage 4 of 7, 480 channels at 1/16 resolution
@@ -355,9 +356,9 @@ def test_engine_cache_keeps_only_the_most_recently_used_configurations():
     for size in sizes[:2]:
         lh.visualize_filters(small, "conv2d_0", [0], size=size, **kwargs)
     lh.visualize_filters(small, "conv2d_0", [0], size=32, **kwargs)  # 32 used again
-    evicted = weakref.ref(next(e for c, e in opt._ENGINES[small].items() if c.size[0] == 48))
+    evicted = weakref.ref(next(e for c, e in cached_engines(small).items() if c.size[0] == 48))
     lh.visualize_filters(small, "conv2d_0", [0], size=64, **kwargs)  # evicts 48, not 32
-    kept = sorted(config.size[0] for config in opt._ENGINES[small])
+    kept = sorted(config.size[0] for config in cached_engines(small))
     assert kept == [32, 64]
     # The evicted engine is collected at once (its compiled step sits in reference cycles),
     # so its memory is reused by the next build rather than added to the kernel's peak.
@@ -451,28 +452,27 @@ def test_no_global_cache_keeps_a_model_alive():
     model = _nested_model()
     result = lh.visualize_filters(model, "base/conv_b", [0], steps=2, size=32, progress=False)
     assert result.images.shape == (1, 32, 32, 3)
-    assert len(opt._ENGINES[model]) == 1  # the engine lives in the model's view
+    assert len(cached_engines(model)) == 1  # the engine lives in the model's view
     alive = weakref.ref(model)
     del model
     gc.collect()
     assert alive() is None
 
 
-def test_an_assignment_to_the_package_reaches_the_submodule_that_reads_it(monkeypatch):
-    """``optimize`` is a package of modules: ``opt.name = value`` (a monkeypatch, a notebook
-    check's change such as ``lh.optimize._COLOR_MIX = ...``) still changes what the code
-    reads, as when it was one module; undoing it restores the code's value too."""
-    from lecture_helpers.optimize import engine, param, render
+def test_patching_the_module_that_owns_a_setting_changes_the_picture(monkeypatch):
+    """A setting is changed where it lives (``optimize.param._COLOR_MIX``, as the notebook
+    check's ``lh.optimize.param._COLOR_MIX = ...`` does): the picture changes, and undoing
+    the patch gives the same picture back.  The package is a plain module that re-exports
+    no private setting."""
+    import types
 
-    colours, jit = param._COLOR_MIX, engine.JIT_COMPILE
-    images = tf.constant(np.random.default_rng(0).normal(size=(1, 4, 4, 3)), tf.float32)
-    before = param._decorrelated_to_rgb(images).numpy()
-    monkeypatch.setattr(opt, "_COLOR_MIX", colours.T.copy())
-    monkeypatch.setattr(opt, "JIT_COMPILE", not jit)
-    monkeypatch.setattr(opt, "GRADIENT_EPSILON", 0.5)
-    assert param._COLOR_MIX is opt._COLOR_MIX and engine.JIT_COMPILE is (not jit)
-    assert engine.GRADIENT_EPSILON == render.GRADIENT_EPSILON == 0.5
-    assert not np.allclose(param._decorrelated_to_rgb(images).numpy(), before)
+    from lecture_helpers.optimize import param
+
+    fourier = opt.FourierParam()
+    start = tf.constant(fourier.init(np.random.default_rng(0), 1, 16, 16))
+    before = fourier.to_image(start, 16, 16).numpy()
+    monkeypatch.setattr(param, "_COLOR_MIX", param._COLOR_MIX.T.copy())
+    assert not np.allclose(fourier.to_image(start, 16, 16).numpy(), before, atol=1e-3)
     monkeypatch.undo()
-    assert param._COLOR_MIX is colours and engine.JIT_COMPILE is jit
-    assert render.GRADIENT_EPSILON == opt.GRADIENT_EPSILON == 1e-8
+    np.testing.assert_array_equal(fourier.to_image(start, 16, 16).numpy(), before)
+    assert type(opt) is types.ModuleType and not hasattr(opt, "_COLOR_MIX")

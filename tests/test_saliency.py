@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import lecture_helpers as lh
-from lecture_helpers import saliency as sal
+from lecture_helpers import saliency_maps as sal
 from lecture_helpers._quiet import tf
+from lecture_helpers.attribution.engine import pixel_gradient_function
 
 CAT = "Egyptian cat"  # Chelsea's class on efficientnet_lite0
 DOG = "beagle"
@@ -129,8 +130,8 @@ def test_integrated_gradients_baselines(model, coffee):
 
 
 def test_gradient_function_is_compiled_once(model, coffee, cat_dog):
-    fn = sal.gradient_function(model)
-    assert sal.gradient_function(model) is fn
+    fn = pixel_gradient_function(model)
+    assert pixel_gradient_function(model) is fn
     lh.saliency(model, coffee, 1, "vanilla")
     lh.saliency(model, cat_dog, 2, "smoothgrad", samples=3, batch_size=2)
     lh.saliency(model, coffee, 3, "integrated_gradients", steps=5)
@@ -225,7 +226,7 @@ def test_compare_and_show(model, coffee):
 
 def test_default_batch_holds_four_photos_of_224_px():
     """The default chunk bounds a backward pass's memory by pixels, not by image count."""
-    from lecture_helpers.saliency import default_batch_size
+    from lecture_helpers.attribution.engine import default_batch_size
 
     assert default_batch_size(224 * 224) == 4
     assert default_batch_size(224 * 448) == 2  # the cat|dog scene

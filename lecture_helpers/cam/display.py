@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from ..attribution.maps import upsample_heatmap
 from ..colormaps import HEAT, SIGNED
 from ..errors import UnknownNameError
 from ..images import load_image, prepare_image_for_display
-from .base import upsample_heatmap
 
 SIDES = ("left", "right", "top", "bottom")
 HEATMAP_LABEL = "heatmap (1 = its maximum)"
@@ -182,8 +182,8 @@ def plot_colormaps(
     """
     import matplotlib.pyplot as plt
 
+    from ..attribution.maps import overlay as draw_overlay
     from ..colormaps import rgb_lightness
-    from .base import overlay as draw_overlay
 
     if not cmaps:
         raise ValueError("plot_colormaps needs at least one colour map name, e.g. ('inferno',)")

@@ -25,10 +25,11 @@ from . import reference
 from ._core import Case, Exercise, Feedback
 from ._core import check as _check
 from ._core import run as _run
+from .table import ROWS, checker_doc
 
 __all__ = [
     "Case", "Exercise", "Feedback", "exercises", "run", "reference",
-    "activation_model", "channel_grid", "prepare_image_for_display",
+    "prepare_image_for_display", "activation_model", "channel_grid",
     "ascent_step", "gradient_ascent", "plain_ascent_step",
     "class_step", "vanilla_saliency",
     "channel_weights", "grad_cam_heatmap",
@@ -63,58 +64,27 @@ def run(key: str, function: Any) -> Feedback:
 
 
 def _checker(key: str) -> Callable[[Any], Callable]:
+    """``lh.check.<key>``: named like the exercise, its docstring built from the table."""
+
     def checker(function: Any) -> Callable:
         return _check(exercise(key), function)
 
     checker.__name__ = checker.__qualname__ = key
+    checker.__doc__ = checker_doc(key, getattr(reference, key))
     return checker
 
 
-def activation_model(function: Any) -> Callable:
-    """Exercise 1.2: ``activation_model(model, layer_names)``, the model with many outputs."""
-    return _checker("activation_model")(function)
+prepare_image_for_display = _checker("prepare_image_for_display")
+activation_model = _checker("activation_model")
+channel_grid = _checker("channel_grid")
+ascent_step = _checker("ascent_step")
+gradient_ascent = _checker("gradient_ascent")
+plain_ascent_step = _checker("plain_ascent_step")
+class_step = _checker("class_step")
+vanilla_saliency = _checker("vanilla_saliency")
+channel_weights = _checker("channel_weights")
+grad_cam_heatmap = _checker("grad_cam_heatmap")
 
-
-def channel_grid(function: Any) -> Callable:
-    """Exercise 1.3: ``channel_grid(activation, cols)``, every channel of a layer in one grid."""
-    return _checker("channel_grid")(function)
-
-
-def prepare_image_for_display(function: Any) -> Callable:
-    """Exercise 1.1: ``prepare_image_for_display(img)``, any float array to uint8 pixels."""
-    return _checker("prepare_image_for_display")(function)
-
-
-def ascent_step(function: Any) -> Callable:
-    """Exercise 2.1: ``ascent_step(new_model, I, filter_index, eta)``, one step with the trick."""
-    return _checker("ascent_step")(function)
-
-
-def gradient_ascent(function: Any) -> Callable:
-    """Exercise 2.2: ``gradient_ascent(new_model, filter_index, step, steps, eta, size)``."""
-    return _checker("gradient_ascent")(function)
-
-
-def plain_ascent_step(function: Any) -> Callable:
-    """Exercise 2.3: ``plain_ascent_step(new_model, I, filter_index, eta)``, without the trick."""
-    return _checker("plain_ascent_step")(function)
-
-
-def class_step(function: Any) -> Callable:
-    """Exercise 3.1: ``class_step(score_model, I, class_index, eta)``, ascent on a class logit."""
-    return _checker("class_step")(function)
-
-
-def vanilla_saliency(function: Any) -> Callable:
-    """Exercise 3.2: ``vanilla_saliency(score_model, image, class_index)``, max_c |df_c/dI|."""
-    return _checker("vanilla_saliency")(function)
-
-
-def channel_weights(function: Any) -> Callable:
-    """Exercise 4.1: ``channel_weights(grads)``, Grad-CAM's alpha_k^c."""
-    return _checker("channel_weights")(function)
-
-
-def grad_cam_heatmap(function: Any) -> Callable:
-    """Exercise 4.2: ``grad_cam_heatmap(A, alpha)``, S = ReLU(sum_k alpha_k A_k) / S_max."""
-    return _checker("grad_cam_heatmap")(function)
+__doc__ = (__doc__ or "") + "\nThe exercises (``lecture_helpers/check/table.py``)::\n\n" + "".join(
+    f"    {row.number}  {row.key:<27}{row.notebook}, {row.title}\n" for row in ROWS
+)

@@ -82,11 +82,12 @@ class Exercise:
     """
 
     key: str  # the function's name, the checker's name and the nbgrader grade_id
-    number: str  # "1.2"
-    notebook: str  # "01_channels"
-    title: str  # "The channel grid"
+    # What the student reads; for the course's exercises, their row of table.py (listed()).
+    number: str  # "<notebook>.<exercise>"
+    notebook: str  # the notebook's file name without .ipynb
+    title: str
     slide: str  # the slide the exercise comes from
-    signature: str  # "channel_grid(activation, cols)"
+    signature: str  # the function to write, with its arguments
     reference: Callable
     cases: Callable[[], Sequence[Case]]
     compare: Callable[[Case, Any, Any], str | None]

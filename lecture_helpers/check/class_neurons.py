@@ -1,8 +1,9 @@
 """Notebook 3 (slide "Visualizing Filters: Class Neuron"): a class score's gradient.
 
-3.1 ``class_step``: one step ``I <- clip(I + eta * g / RMS(g), 0, 255)`` where ``g`` is the
-gradient of the class score ``f_c`` (the logit, before the softmax).
-3.2 ``vanilla_saliency``: the map ``max over colours of |df_c/dI|``.
+The exercises, in the notebook's order (their numbers, titles and slide: ``table.py``):
+``class_step``, one step ``I <- clip(I + eta * g / RMS(g), 0, 255)`` where ``g`` is the
+gradient of the class score ``f_c`` (the logit, before the softmax); ``vanilla_saliency``, the
+map ``max over colours of |df_c/dI|``.
 
 The cases use a tiny classifier built in code (rescaling, one ReLU convolution, global
 average pooling, five logits; seeded weights) whose softmax is far from saturated on grey
@@ -22,26 +23,27 @@ import numpy as np
 
 from .._quiet import tf
 from ..optimize.engine import GRADIENT_EPSILON
-from ._core import Case, Exercise, fresh
-from .ascent import (
+from ._ascent_step import (
     SAME_DIRECTION,
     _close_values,
     _cosine,
     _eta_message,
     _near,
+    _not_moved,
     _num,
     _scalar,
     _scale,
     _size_message,
     _step_close,
-    _unchanged_hint,
+    _unpack_step,
     _where_differs,
     explain_step_error,
 )
+from ._core import Case, Exercise, fresh
+from .table import listed
 
 __all__ = ["EXERCISES", "class_step", "vanilla_saliency"]
 
-SLIDE = "Visualizing Filters: Class Neuron"
 CLASSES = 5
 # A pixel counts as clipped when it is this close to 0 or 255.
 _EDGE = 1e-3
@@ -178,7 +180,7 @@ _SUM_HINT = (
 )
 
 
-# --- 3.1: one step on a class score ---------------------------------------------------------
+# --- class_step: one step on a class score -------------------------------------------------
 
 
 def _class_step_mistake(
@@ -223,17 +225,14 @@ def _class_step_mistake(
 
 
 def _compare_class_step(case: Case, got: Any, expected: Any) -> str | None:
-    value, after = got
-    expected_value, expected_after = expected
-    model, start, class_index, _ = case.args
-    image = start.numpy()
+    value, after, expected_value, expected_after, image = _unpack_step(case, got, expected)
+    model, _, class_index, _ = case.args
     number, problem = _scalar(value, "f_c before the step")
     if problem:
         return problem
-    if not np.all(np.isfinite(after)):
-        return "I has NaN or infinite values after the step"
-    if np.array_equal(after, image):
-        return _unchanged_hint("I.assign(tf.clip_by_value(...))")
+    problem = _not_moved(after, image, "I.assign(tf.clip_by_value(...))")
+    if problem:
+        return problem
     if after.max() > 255 + _EDGE:
         return (
             f"pixels left [0, 255] (up to {after.max():.1f}): clip I to [0, 255] after the step"
@@ -266,7 +265,7 @@ def _explain_gradient(error: BaseException, case: Case) -> str | None:
     return explain_step_error(error, "f_c", "I.assign(tf.clip_by_value(...))")
 
 
-# --- 3.2: vanilla saliency -----------------------------------------------------------------
+# --- vanilla_saliency ----------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=4)
@@ -362,26 +361,16 @@ def _explain_saliency(error: BaseException, case: Case) -> str | None:
 
 
 EXERCISES: list[Exercise] = [
-    Exercise(
-        key="class_step",
-        number="3.1",
-        notebook="03_class_neurons",
-        title="Gradient ascent on a class score",
-        slide=SLIDE,
-        signature="class_step(score_model, I, class_index, eta)",
+    listed(
+        "class_step",
         reference=class_step,
         cases=_step_cases,
         compare=_compare_class_step,
         observe=_observe_step,
         explain=_explain_gradient,
     ),
-    Exercise(
-        key="vanilla_saliency",
-        number="3.2",
-        notebook="03_class_neurons",
-        title="Vanilla saliency",
-        slide=SLIDE,
-        signature="vanilla_saliency(score_model, image, class_index)",
+    listed(
+        "vanilla_saliency",
         reference=vanilla_saliency,
         cases=_saliency_cases,
         compare=_compare_saliency,

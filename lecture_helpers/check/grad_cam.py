@@ -1,34 +1,33 @@
 """Exercises of notebook 4 (Grad-CAM): the channel weights α and the heatmap S.
 
-Both come from the slide "Grad CAM, Guided Demo"::
+Both come from the slide "Grad CAM, Guided Demo" (their numbers, titles and slide:
+``table.py``)::
 
     α_k = 1/|I×J| Σ_ij ∂f_c/∂A_ijk          (tf.reduce_mean(grad_var, axis=(0, 1, 2)))
     S   = ReLU(Σ_k α_k A_k) / S_max
 
 The cases are small seeded arrays (no model), so a whole check takes milliseconds.  The
-checks name the usual slips: a mean over the wrong axes, a sum for the mean, |gradients|,
-the ReLU on each channel (as the slide's loop does) instead of once on the sum, no ReLU, no
-division by S_max, a min-max normalization, the batch axis kept, α along the wrong axis of A,
-and 0/0 = NaN when no position has positive evidence.
+checks name the usual slips: a mean over the wrong axes, a sum for the mean, |gradients|
+(``_channel_weights.py``), the ReLU on each channel (as the slide's loop does) instead of once
+on the sum, no ReLU, no division by S_max, a min-max normalization, the batch axis kept, α
+along the wrong axis of A, and 0/0 = NaN when no position has positive evidence (here).
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import warnings
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
+from ._channel_weights import _compare_weights, _explain_weights, _weight_cases
 from ._core import Case, Exercise, call
+from ._grad_cam_common import RTOL, _as_array, _explain, _frozen, _num
+from .table import listed
 
 __all__ = ["EXERCISES", "channel_weights", "grad_cam_heatmap"]
-
-SLIDE = "Grad CAM, Guided Demo"
-NOTEBOOK = "04_grad_cam"
-RTOL, ATOL = 1e-3, 1e-5  # values of order 1 in float32: far above rounding, far below a slip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -53,203 +52,7 @@ def grad_cam_heatmap(A: Any, alpha: Any) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# Shared helpers
-
-
-def _num(x: float) -> str:
-    """A number with 3 significant digits ("0.412", "3.2", "98", "1234")."""
-    x = float(x)
-    return f"{x:.0f}" if abs(x) >= 1000 else f"{x:.3g}"
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    """A read-only array, so that no comparison can change a case."""
-    array.setflags(write=False)
-    return array
-
-
-def _as_array(got: Any, name: str, expected_shape: tuple) -> tuple[np.ndarray | None, str | None]:
-    """``got`` as a float array, or a sentence saying why it is not one."""
-    want = f"an array of shape {expected_shape}"
-    if got is None:
-        return None, f"returned None: return {name}, {want}"
-    try:
-        return np.asarray(got, dtype=np.float64), None
-    except (TypeError, ValueError):
-        kind = type(got).__name__
-        if isinstance(got, tuple | list):
-            return None, f"returned a {kind} of {len(got)} things: return only {name}, {want}"
-        return None, f"returned a {kind}, not numbers: return {name}, {want}"
-
-
-def _explain(error: BaseException, name: str, shape: tuple) -> str | None:
-    """A hint for an error about ``name`` (grads or A, of ``shape``): numpy or tf.Tensor, axes."""
-    text = str(error)
-    tensor = "Tensor" in text
-    if isinstance(error, AttributeError) and "attribute 'numpy'" in text:
-        return (
-            f"{name} may be a numpy array or a tf.Tensor: .numpy() works only on a tf.Tensor; "
-            f"np.asarray({name}) works on both"
-        )
-    if isinstance(error, AttributeError) and tensor:
-        return (
-            f"{name} is a tf.Tensor here, which has no numpy methods: convert it first, "
-            f"{name} = np.array({name}), or use tf functions (tf.reduce_mean, tf.reduce_sum)"
-        )
-    if isinstance(error, TypeError) and tensor and "assignment" in text:
-        return (
-            f"{name} is a tf.Tensor here, which cannot be changed in place: work on a numpy "
-            f"copy, {name} = np.array({name})"
-        )
-    low = text.lower()
-    if "of dimension" in low or "reduction dimension" in low:  # numpy's AxisError, tf's
-        return f"{name} has 4 axes (batch, i, j, k), numbered 0 to 3; the channels k are axis -1"
-    if isinstance(error, IndexError):
-        return f"{name} has shape {shape}: (batch, rows i, columns j, channels k)"
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Exercise 4.1: channel_weights(grads) → α, shape (K,)
-
-_AXIS_NAMES = {0: "the batch", 1: "the rows i", 2: "the columns j", 3: "the channels k"}
-
-
-def _grads(rng: np.random.Generator, rows: int, cols: int, channels: int) -> np.ndarray:
-    """Gradients of mixed sign whose channel means (α) are of both signs."""
-    means = rng.permutation(np.linspace(-0.8, 0.8, channels)) + rng.normal(0, 0.1, channels)
-    return rng.normal(means, 1.0, size=(1, rows, cols, channels)).astype(np.float32)
-
-
-@functools.lru_cache(maxsize=4)
-def _weight_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(41)
-    wide, square, small = _grads(rng, 7, 14, 16), _grads(rng, 7, 7, 8), _grads(rng, 4, 4, 3)
-    cases = []
-    for grads, name, as_tensor in (
-        (wide, "gradients of a 7x14 map with 16 channels", False),
-        (wide, "gradients of a 7x14 map with 16 channels, as a tf.Tensor", True),
-        (square, "gradients of a 7x7 map with 8 channels, as a tf.Tensor", True),
-        (small, "gradients of a 4x4 map with 3 channels", False),
-    ):
-        grads = _frozen(grads.copy())
-        given = tf.constant(grads) if as_tensor else grads
-        cases.append(Case(name, (given,), info={"grads": grads}))
-    return tuple(cases)
-
-
-def _axes_sentence(axes: tuple[int, ...]) -> str:
-    names = [_AXIS_NAMES[a] for a in axes]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _weights_shape_mistake(got: np.ndarray, grads: np.ndarray) -> str:
-    """Name the axes a wrongly shaped α was averaged over."""
-    K = grads.shape[-1]
-    shape = tuple(got.shape)
-    if got.size == 1:
-        value = float(got.reshape(-1)[0])
-        if np.isclose(value, grads.mean(dtype=np.float64), rtol=RTOL, atol=ATOL):
-            return (
-                "the mean is over all axes; α averages over i and j only: "
-                "one α per channel k, axis=(0, 1, 2)"
-            )
-        if np.isclose(value, grads.sum(dtype=np.float64), rtol=RTOL, atol=ATOL):
-            return "you summed over all axes: α is one mean per channel k, axis=(0, 1, 2)"
-        return f"α is a single number: one weight per channel k, shape ({K},), axis=(0, 1, 2)"
-    if shape == (1, K):
-        return f"α has shape {shape}: average over the batch axis too, axis=(0, 1, 2)"
-    if shape == grads.shape:
-        return (
-            f"α has the shape of the gradients {shape}: average them over the batch and the "
-            "positions i, j, axis=(0, 1, 2)"
-        )
-    if got.squeeze().shape == (K,):
-        return (
-            f"α has shape {shape}: drop the averaged axes (no keepdims), "
-            f"so that α has shape ({K},)"
-        )
-    # Which axes give this shape?  Prefer those whose mean (or sum) also gives these values.
-    matches = []
-    for count in (1, 2, 3):
-        for axes in itertools.combinations(range(4), count):
-            mean = grads.mean(axis=axes, dtype=np.float64)
-            if mean.shape != shape:
-                continue
-            sums = grads.sum(axis=axes, dtype=np.float64)
-            fits = any(np.allclose(got, v, rtol=RTOL, atol=ATOL) for v in (mean, sums))
-            if fits or got.ndim > 1:  # a 1-D α of another length: only by its values
-                matches.append((not fits, axes))
-    if matches:
-        axes = min(matches)[1]
-        if 3 in axes:
-            return (
-                "α has one weight per channel k: average over the positions (axes 0, 1, 2), "
-                "not over the channels"
-            )
-        missing = tuple(a for a in (0, 1, 2) if a not in axes)
-        return (
-            f"α has shape {shape}: you averaged over {_axes_sentence(axes)} only; average over "
-            f"{_axes_sentence(missing)} too, axis=(0, 1, 2)"
-        )
-    return f"α has shape {shape}, expected ({K},): one weight per channel k, axis=(0, 1, 2)"
-
-
-def _compare_weights(case: Case, got: Any, expected: Any) -> str | None:
-    grads = case.info["grads"]
-    rows, cols, K = grads.shape[1:]
-    got, problem = _as_array(got, "α", (K,))
-    if problem:
-        return problem
-    if got.shape != (K,):
-        return _weights_shape_mistake(got, grads)
-    expected = np.asarray(expected, dtype=np.float64)
-    if np.allclose(got, expected, rtol=RTOL, atol=ATOL):
-        return None
-    g = grads.astype(np.float64)
-    positions = (0, 1, 2)
-    slips = (
-        (
-            expected * rows * cols,
-            f"you summed over i and j: α divides by |I×J| = {rows * cols} (the mean)",
-        ),
-        (
-            np.abs(g).mean(axis=positions),
-            "you averaged |∂f_c/∂A|: α keeps the sign of the gradients",
-        ),
-        (
-            g.max(axis=positions),
-            "you took the maximum of ∂f_c/∂A over i and j: α is the plain mean, "
-            "tf.reduce_mean(grads, axis=(0, 1, 2))",
-        ),
-        (
-            np.maximum(g, 0).mean(axis=positions),
-            "you averaged only the positive gradients (a ReLU): α is the plain mean of "
-            "∂f_c/∂A, negative values included",
-        ),
-        (
-            np.maximum(g, 0).sum(axis=positions),
-            "you summed only the positive gradients: α is the plain mean of ∂f_c/∂A, "
-            "negative values included",
-        ),
-        (
-            np.maximum(expected, 0),
-            "you applied a ReLU to α: α keeps its sign (the ReLU comes later, on the heatmap S)",
-        ),
-    )
-    for value, sentence in slips:
-        if np.allclose(got, value, rtol=RTOL, atol=ATOL):
-            return sentence
-    k = int(np.flatnonzero(~np.isclose(got, expected, rtol=RTOL, atol=ATOL))[0])
-    return f"α for channel {k} is {_num(got[k])}, expected {_num(expected[k])}"
-
-
-def _explain_weights(error: BaseException, case: Case) -> str | None:
-    return _explain(error, "grads", case.info["grads"].shape)
-
-
-# ---------------------------------------------------------------------------------------------
-# Exercise 4.2: grad_cam_heatmap(A, alpha) → S, shape (I, J)
+# grad_cam_heatmap(A, alpha) → S, shape (I, J)
 
 
 def _activations(rng: np.random.Generator, rows: int, cols: int, channels: int,
@@ -439,28 +242,16 @@ def _explain_heatmap(error: BaseException, case: Case) -> str | None:
     return _explain(error, "A", shape)
 
 
-# ---------------------------------------------------------------------------------------------
-
 EXERCISES: list[Exercise] = [
-    Exercise(
-        key="channel_weights",
-        number="4.1",
-        notebook=NOTEBOOK,
-        title="One weight per channel: α",
-        slide=SLIDE,
-        signature="channel_weights(grads)",
+    listed(
+        "channel_weights",
         reference=channel_weights,
         cases=_weight_cases,
         compare=_compare_weights,
         explain=_explain_weights,
     ),
-    Exercise(
-        key="grad_cam_heatmap",
-        number="4.2",
-        notebook=NOTEBOOK,
-        title="The heatmap S",
-        slide=SLIDE,
-        signature="grad_cam_heatmap(A, alpha)",
+    listed(
+        "grad_cam_heatmap",
         reference=grad_cam_heatmap,
         cases=_heatmap_cases,
         compare=_compare_heatmap,

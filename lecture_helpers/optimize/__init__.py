@@ -23,19 +23,18 @@ The first two default to Lucid's settings (``param="fourier"``, lr 0.05); class 
 default to a steeper spectrum, ``CLASS_PARAM`` and ``CLASS_LR`` (1/f**1.75, lr 0.01), which
 at 224 px leaves no per-pixel mosaic (see :func:`visualize_class`).
 
-Layout, one job per module (as Lucent's ``optvis``): :mod:`.objectives`, :mod:`.param`,
-:mod:`.transform`, :mod:`.regularizers`, :mod:`.engine` (the compiled step and its
-per-model cache), :mod:`.render` (the entry points) and :mod:`.results`.  Every name is
+Layout, one job per module (as Lucent's ``optvis``): :mod:`.objectives`, :mod:`.model_info`
+(layers and classes of a model, checked), :mod:`.param`, :mod:`.transform`,
+:mod:`.regularizers`, :mod:`.engine` (the compiled step and its per-model cache),
+:mod:`.render` (the entry points) and :mod:`.results`.  Every name is
 re-exported here; note that ``objectives`` and ``regularizers`` here are the namespaces
-(``lh.objectives``, ``lh.regularizers``), not the submodules of the same name.  Assigning
-an attribute of this package (``lh.optimize.JIT_COMPILE = False``) also changes it in the
-submodules that read it (see :mod:`lecture_helpers._package`).
+(``lh.objectives``, ``lh.regularizers``), not the submodules of the same name.  A setting
+is changed in the module that owns it (``lh.optimize.engine.JIT_COMPILE = False``,
+``lh.optimize.param._COLOR_MIX = ...``): assigning the package's copy changes nothing.
 """
 
-# ``_name as _name``: private names re-exported because tests, benchmarks and notebook
-# checks reach them as ``optimize._name``; ``__all__`` lists the public ones.
-from .._package import forward_assignments
-from .engine import _ENGINES as _ENGINES
+# ``_name as _name``: private names re-exported because tests reach them as
+# ``optimize._name``; ``__all__`` lists the public ones.
 from .engine import (
     ADAM_BETAS,
     ADAM_EPSILON,
@@ -46,6 +45,7 @@ from .engine import (
 from .engine import _Config as _Config
 from .engine import _Engine as _Engine
 from .engine import _redirected_relu as _redirected_relu
+from .model_info import feature_layer
 from .objectives import (
     SCORES,
     Channel,
@@ -56,11 +56,9 @@ from .objectives import (
     Sum,
     channel,
     class_logit,
-    feature_layer,
     neuron,
     objectives,
 )
-from .param import _COLOR_MIX as _COLOR_MIX
 from .param import COLOR_CORRELATION_SVD_SQRT, PARAMETERIZATIONS, FourierParam, PixelParam
 from .param import _irfft2d as _irfft2d
 from .regularizers import L2, Blur, TotalVariation, blur, l2, regularizers, total_variation
@@ -144,5 +142,3 @@ __all__ = [
     "visualize_class",
     "visualize_filters",
 ]
-
-forward_assignments(__name__)

@@ -7,13 +7,13 @@ model's probe sub-model (batch norms folded in; a ReLU target read before the Re
 redirected, :func:`_redirected_relu`) and the step; the XLA-compiled image functions
 (parameterization + transforms, optimizer update) are shared by every engine with the same
 image settings.  Engines are kept per model in its view's store (``_engine``, at most
-``ENGINES_PER_MODEL``), inspectable through ``_ENGINES[model]``.
+``ENGINES_PER_MODEL``); :func:`cached_engines` lists a model's.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -261,32 +261,13 @@ def _engine(model_view: ModelView, config: _Config, objective: Objective) -> _En
     return engine
 
 
-class _ModelEngines(Mapping):
-    """{config: engine} a model keeps, least recently used first (read-only, live)."""
+def cached_engines(model: ZooModel | keras.Model) -> dict[_Config, _Engine]:
+    """The compiled engines ``model``'s view keeps, least recently used first.
 
-    def __init__(self, model_view: ModelView) -> None:
-        self._view = model_view
-
-    def _entries(self) -> dict:
-        store = self._view._cache  # read without touching the least-recently-used order
-        return {key[1]: store[key] for key in self._view.cache_keys()
-                if isinstance(key, tuple) and key[:1] == (_ENGINE_TAG,)}
-
-    def __getitem__(self, config: _Config) -> _Engine:
-        return self._entries()[config]
-
-    def __iter__(self) -> Iterator[_Config]:
-        return iter(self._entries())
-
-    def __len__(self) -> int:
-        return len(self._entries())
-
-
-class _EnginesByModel:
-    """``_ENGINES[model]``: the engines a model keeps, for inspection (tests, debugging)."""
-
-    def __getitem__(self, model: ZooModel | keras.Model) -> _ModelEngines:
-        return _ModelEngines(view(model))
-
-
-_ENGINES = _EnginesByModel()
+    A snapshot ({config: engine}) for inspection (tests, benchmarks, debugging); reading it
+    leaves the least-recently-used order as it is.
+    """
+    model_view = view(model)
+    store = model_view._cache  # read without touching the least-recently-used order
+    return {key[1]: store[key] for key in model_view.cache_keys()
+            if isinstance(key, tuple) and key[:1] == (_ENGINE_TAG,)}

@@ -18,7 +18,8 @@ import numpy as np
 from .._quiet import tf
 from ..perturbation import ascent_seed, perturb_start
 from .engine import GRADIENT_EPSILON, _Config, _engine
-from .objectives import Objective, _check_index, _ModelInfo, _PerImage, class_logit
+from .model_info import _ModelInfo
+from .objectives import Objective, _check_index, _PerImage, class_logit
 from .objectives import channel as channel_objective
 from .param import FourierParam, PixelParam, _parameterization
 from .regularizers import Blur, _regularizers

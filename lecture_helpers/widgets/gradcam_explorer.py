@@ -18,13 +18,12 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..alt_text import where_heat
+from ..attribution import get_method
 from ..cam import (
     CAM_METHODS,
     cam_layer_choices,
     compute_heatmap,
-    image_batch,
     overlay,
-    probability_function,
     resolve_cam_layer,
 )
 from ..colormaps import HEAT
@@ -152,7 +151,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         name = self.image_dropdown.value if image_name is None else image_name
         if name not in self._inputs:
             image = self.images[name]
-            self._inputs[name] = image_batch(self.model, image, model_size_for(self.model, image))
+            self._inputs[name] = view(self.model).batch(image, model_size_for(self.model, image))
         return self._inputs[name]
 
     def top_classes(self, image_name: str | None = None) -> list[tuple[int, str, float]]:
@@ -160,7 +159,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         name = self.image_dropdown.value if image_name is None else image_name
         if name not in self._probabilities:
             x = self.model_input(name)
-            self._probabilities[name] = np.asarray(probability_function(self.model)(x))[0]
+            self._probabilities[name] = view(self.model).run("probabilities", x)[0]
         probs = self._probabilities[name]
         names = view(self.model).class_names
         order = np.argsort(-probs, kind="stable")[: self.top_k]
@@ -196,7 +195,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         self.view.value = png_bytes(self.shown)
         label = dict((v, k) for k, v in self.class_dropdown.options)[self.class_dropdown.value]
         layer_note = (
-            "" if self.method_dropdown.value in ("Guided backprop", "Occlusion")
+            "" if not get_method(self.method_dropdown.value).layer
             else f", layer {self.layer_dropdown.value} (heatmap {self.heatmap.shape[0]}x"
             f"{self.heatmap.shape[1]})"
         )

@@ -18,7 +18,7 @@ import numpy as np
 from ..alt_text import where_heat
 from ..colormaps import HEAT
 from ..modelview import view
-from ..saliency import METHOD_TITLES, METHODS, SaliencyMap, fit_image, render_map, saliency
+from ..saliency_maps import METHOD_TITLES, METHODS, SaliencyMap, fit_image, render_map, saliency
 from ..zoo import ZooModel
 from ._common import DescribedImage, TopClassMenu, image_dict, png_bytes
 

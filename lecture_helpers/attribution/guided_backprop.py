@@ -1,9 +1,8 @@
-"""Guided backpropagation and guided Grad-CAM (Springenberg et al. 2015, Selvaraju et al. 2017).
+"""Guided backpropagation (Springenberg et al. 2015).
 
 A cached clone of the model (:func:`guided_model`) whose ReLU/ReLU6 units pass back only
 positive gradients where they were active (:class:`GuidedReLU`, a registered Keras layer);
-:func:`guided_backprop` is the gradient of the class score with respect to the pixels
-through it, and :func:`guided_grad_cam` multiplies that by the upsampled Grad-CAM map.
+guided backprop is the gradient of the class score with respect to the pixels through it.
 After changing the model's weights, :func:`refresh_guided_weights` updates the clone.
 """
 
@@ -18,8 +17,8 @@ import numpy as np
 from .._quiet import tf
 from ..modelview import _activation_name, view
 from ..zoo import ZooModel, get_keras_model
-from .base import _chosen_classes, _selected_scores, _single, batch_and_classes
-from .grad_cam import grad_cam
+from .base import Inputs, Maps, Method
+from .engine import chosen_classes, selected_scores
 
 
 def _guided_relu_function(max_value: float | None) -> Callable[[Any], Any]:
@@ -121,8 +120,8 @@ def _guided_gradient_function(model: ZooModel | keras.Model) -> Callable:
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(x)
                 scores = sub(x, training=False)
-                selected = _selected_scores(scores, classes)
-            return tape.gradient(selected, x), _chosen_classes(scores, classes)
+                selected = selected_scores(scores, classes)
+            return tape.gradient(selected, x), chosen_classes(scores, classes)
 
         return tf.function(
             gradient,
@@ -132,31 +131,18 @@ def _guided_gradient_function(model: ZooModel | keras.Model) -> Callable:
     return model_view.cached(("guided_gradient",), build)
 
 
-def guided_backprop(
-    model: ZooModel | keras.Model,
-    image: Any,
-    class_index: Any = None,
-    *,
-    size: tuple[int, int] | None = None,
-) -> np.ndarray:
-    """Guided backpropagation: d f_c / d pixels through guided ReLUs, (H, W, 3) per image
-    (raw float values; show with ``lh.prepare_image_for_display(g, norm="std")``)."""
-    _, x, classes = batch_and_classes(model, image, class_index, size)
-    grads, _ = _guided_gradient_function(model)(tf.constant(x), tf.constant(classes))
-    grads = grads.numpy()
-    return grads[0] if _single(image, class_index) else grads
+def pixel_attribution(inputs: Inputs, images: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """d f_c / d pixels through the guided ReLUs, (n, H, W, C)."""
+    gradient = _guided_gradient_function(inputs.model)
+    return gradient(tf.constant(images), tf.constant(classes, tf.int32))[0].numpy()
 
 
-def guided_grad_cam(
-    model: ZooModel | keras.Model,
-    image: Any,
-    class_index: Any = None,
-    layer: str | None = None,
-    *,
-    size: tuple[int, int] | None = None,
-) -> np.ndarray:
-    """Guided Grad-CAM (Selvaraju et al. 2017): guided backprop x upsampled Grad-CAM,
-    (H, W, 3) per image at the model input's resolution."""
-    guided = guided_backprop(model, image, class_index, size=size)
-    cam = grad_cam(model, image, class_index, layer, size=size, upsample=True)
-    return guided * cam[..., None]
+def compute(inputs: Inputs) -> Maps:
+    """One forward and one backward pass through the guided clone; the map is the largest
+    |value| over colour channels."""
+    grads = pixel_attribution(inputs, inputs.x, inputs.requested)
+    return Maps(np.abs(grads).max(axis=-1), attributions=grads)
+
+
+METHOD = Method("guided_backprop", "Guided backprop", "Springenberg et al. 2015", compute,
+                pixel_attribution=pixel_attribution)

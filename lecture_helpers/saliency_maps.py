@@ -16,14 +16,13 @@ computed with one backward pass.  Two refinements of the same idea:
 Every helper takes any Keras classifier whose input is float RGB in [0, 255] with its
 normalization inside the model (every zoo model is), so these are gradients with respect
 to pixels; the class score is the logit, found by the model's view (``modelview.py``).
-The gradient function is compiled once per model (a cached ``tf.function`` with a
-shape-generic signature) and reused for every image, class, batch size and method.
+:func:`saliency` is a one-image convenience over :func:`lecture_helpers.attribution.explain`
+(each method is a module there); here too: fitting an image to the model, the
+:class:`SaliencyMap` of one image, and the figures.
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,92 +30,18 @@ from typing import Any
 import keras
 import numpy as np
 
-from ._quiet import tf
+from .attribution import METHODS as _REGISTRY
+from .attribution import explain
 from .colormaps import HEAT
 from .errors import UnknownNameError
 from .images import load_image
 from .modelview import view
 from .zoo import ZooModel
 
-METHODS = ("vanilla", "smoothgrad", "integrated_gradients")
-METHOD_TITLES = {
-    "vanilla": "Vanilla gradient",
-    "smoothgrad": "SmoothGrad",
-    "integrated_gradients": "Integrated Gradients",
-}
-INPUT_RANGE = (0.0, 255.0)  # every zoo model takes RGB in [0, 255]
+# The image-gradient methods, in the registry's order, and their titles.
+METHODS = tuple(i for i, method in _REGISTRY.items() if method.family == "saliency")
+METHOD_TITLES = {i: _REGISTRY[i].title for i in METHODS}
 SIZE_MULTIPLE = 32  # flexible-size zoo models (efficientnet_lite0) want sides that are multiples
-
-
-
-# ---------------------------------------------------------------------------
-# The compiled core
-
-
-def gradient_function(model: ZooModel | keras.Model) -> tf.types.experimental.PolymorphicFunction:
-    """The cached ``tf.function`` ``(images, class_index) -> (scores, gradients)``.
-
-    ``images`` is a float32 batch (N, H, W, C) in [0, 255]; ``scores`` (N,) are the
-    unnormalized class scores f_c (the logits, before any softmax or sigmoid);
-    ``gradients`` (N, H, W, C) are df_c/dI.  Built once per model; its input signature
-    leaves batch size and (for flexible models) image size free, so it is traced once.
-    """
-    model_view = view(model)
-
-    def build() -> tf.types.experimental.PolymorphicFunction:
-        score_model = model_view.score_model()
-        signature = [
-            tf.TensorSpec(tuple(model_view.input.shape), tf.float32, name="images"),
-            tf.TensorSpec([], tf.int32, name="class_index"),
-        ]
-
-        @tf.function(input_signature=signature)
-        def scores_and_gradients(images, class_index):
-            with tf.GradientTape() as tape:
-                tape.watch(images)
-                scores = tf.gather(score_model(images, training=False), class_index, axis=1)
-            return scores, tape.gradient(scores, images)
-
-        return scores_and_gradients
-
-    return model_view.cached(("saliency_gradient",), build)
-
-
-PIXELS_PER_BATCH = 4 * 224 * 224  # a backward pass's memory grows with its pixels: 4 photos
-
-
-def default_batch_size(pixels: int) -> int:
-    """Images per backward pass: 4 of 224 x 224 px, fewer for larger images (at least 1)."""
-    return max(1, PIXELS_PER_BATCH // max(1, int(pixels)))
-
-
-def _batched_gradients(
-    model: ZooModel | keras.Model, images: np.ndarray, class_index: int, batch_size: int,
-    weights: np.ndarray | None = None, square: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Scores (N,) and gradients for a float32 batch (N, H, W, C), ``batch_size`` at a time.
-
-    Without ``weights``: every gradient, (N, H, W, C). With ``weights`` (N,): only their
-    weighted sum (of the squared gradients if ``square``), (H, W, C) in float64, added up
-    chunk by chunk, so memory holds one chunk of gradients, not N of them.
-    """
-    fn = gradient_function(model)
-    index = tf.constant(class_index, tf.int32)
-    scores, grads = [], []
-    total = None
-    for start in range(0, len(images), batch_size):
-        s, g = fn(tf.constant(images[start : start + batch_size]), index)
-        scores.append(s.numpy())
-        if weights is None:
-            grads.append(g.numpy())
-            continue
-        chunk = g.numpy().astype(np.float64)
-        if square:
-            chunk **= 2
-        part = np.tensordot(weights[start : start + batch_size], chunk, axes=(0, 0))
-        total = part if total is None else total + part
-    scores_all = np.concatenate(scores).astype(np.float64)
-    return scores_all, (np.concatenate(grads) if weights is None else total)
 
 
 # ---------------------------------------------------------------------------
@@ -199,37 +124,6 @@ def _size_rule(model: ZooModel | keras.Model) -> str:
     if model_view.fixed_size is not None:
         return f"{model_view.fixed_size[0]}x{model_view.fixed_size[1]} images"
     return f"sides that are multiples of {SIZE_MULTIPLE} px"
-
-
-def _baseline_array(baseline: Any, image: np.ndarray) -> np.ndarray:
-    """The Integrated Gradients baseline as float32 (H, W, 3) in [0, 255]."""
-    if baseline is None or (isinstance(baseline, str) and baseline in ("black", "zeros")):
-        return np.zeros(image.shape, np.float32)
-    if isinstance(baseline, str):
-        if baseline in ("grey", "gray"):
-            return np.full(image.shape, np.mean(INPUT_RANGE), np.float32)
-        if baseline == "white":
-            return np.full(image.shape, INPUT_RANGE[1], np.float32)
-        raise UnknownNameError(
-            f"unknown baseline {baseline!r}; use 'black' (default, zeros), 'grey', 'white', "
-            "a number in [0, 255], or an image array of the image's shape"
-        )
-    if np.isscalar(baseline):
-        value = float(baseline)
-        if not INPUT_RANGE[0] <= value <= INPUT_RANGE[1]:
-            raise ValueError(f"a constant baseline must be in [0, 255], got {value}")
-        return np.full(image.shape, value, np.float32)
-    array = np.asarray(baseline)
-    if array.shape != image.shape:
-        raise ValueError(
-            f"the baseline has shape {array.shape} but the image fed to the model has shape "
-            f"{image.shape}; pass a baseline of that shape (e.g. lh.resize_image(b, "
-            f"{image.shape[:2]}))"
-        )
-    array = array.astype(np.float32)
-    if not np.all(np.isfinite(array)):
-        raise ValueError("the baseline contains NaN or infinite values")
-    return array
 
 
 # ---------------------------------------------------------------------------
@@ -351,80 +245,28 @@ def saliency(
 
     Images the model cannot take as they are get resized, with a printed note.
     """
-    model_view = view(model)
     if method not in METHODS:
         raise UnknownNameError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     picture, x = _fit(model, image, size, verbose)
-    if class_index is None:
-        index = int(np.argmax(model_view.run("probabilities", x[None])[0]))
-    else:
-        index = model_view.class_index(class_index)
-    if batch_size is None:
-        batch_size = default_batch_size(x.shape[0] * x.shape[1])
-    _check_positive(batch_size=batch_size)
-    details: dict = {}
-    if method == "vanilla":
-        scores, grads = _batched_gradients(model, x[None], index, 1)
-        attributions, score = grads[0], float(scores[0])
-        saliency_map = np.abs(attributions).max(axis=-1)
-    elif method == "smoothgrad":
-        _check_positive(samples=samples)
-        if not 0 <= noise <= 1:
-            raise ValueError(
-                f"noise is sigma as a fraction of the input range 0-255 (e.g. 0.2), got {noise}"
-            )
-        sigma = float(noise) * (INPUT_RANGE[1] - INPUT_RANGE[0])
-        rng = np.random.default_rng(seed)
-        noisy = x[None] + rng.normal(0.0, sigma, size=(samples, *x.shape)).astype(np.float32)
-        batch = np.concatenate([x[None], noisy])  # row 0: the clean image, for its score
-        mean = np.r_[0.0, np.full(samples, 1.0 / samples)]  # the noisy rows' mean
-        scores, attributions = _batched_gradients(model, batch, index, batch_size, mean,
-                                                  square=magnitude)
-        score = float(scores[0])
-        if magnitude:  # the mean squared gradient
-            saliency_map = attributions.max(axis=-1)
-        else:
-            saliency_map = np.abs(attributions).max(axis=-1)
-        details.update(samples=samples, noise=float(noise), sigma=sigma, magnitude=magnitude)
-    else:
-        _check_positive(steps=steps)
-        if not path_exponent >= 1:
-            raise ValueError(f"path_exponent must be >= 1 (1 = uniform steps), got {path_exponent}")
-        reference = _baseline_array(baseline, x)
-        t = (np.arange(steps, dtype=np.float64) + 0.5) / steps  # midpoint rule in t
-        alphas = t**path_exponent
-        weights = path_exponent * t ** (path_exponent - 1) / steps  # d alpha; sums to ~1
-        path = reference[None] + alphas[:, None, None, None].astype(np.float32) * (
-            x - reference
-        )[None]
-        batch = np.concatenate([path, x[None], reference[None]])
-        scores, average_gradient = _batched_gradients(
-            model, batch, index, batch_size, np.r_[weights, 0.0, 0.0]  # the path's points
-        )
-        attributions = ((x - reference) * average_gradient).astype(np.float32)
-        score, baseline_score = float(scores[steps]), float(scores[steps + 1])
-        difference = score - baseline_score
-        gap = abs(float(attributions.astype(np.float64).sum()) - difference)
-        relative = gap / abs(difference) if abs(difference) > 1e-12 else (0.0 if gap < 1e-6
-                                                                          else float("inf"))
-        details.update(
-            steps=steps,
-            path_exponent=float(path_exponent),
-            baseline_score=baseline_score,
-            score_difference=difference,
-            attribution_sum=float(attributions.astype(np.float64).sum()),
-            completeness_gap=gap,
-            relative_completeness_gap=relative,
-        )
-        saliency_map = np.abs(attributions.sum(axis=-1))
+    if batch_size is not None:
+        _check_positive(batch_size=batch_size)
+    options: dict[str, Any] = {
+        "vanilla": {},
+        "smoothgrad": dict(samples=samples, noise=noise, magnitude=magnitude, seed=seed),
+        "integrated_gradients": dict(steps=steps, baseline=baseline,
+                                     path_exponent=path_exponent),
+    }[method]
+    result = explain(model, x, class_index, method=method, batch_size=batch_size, **options)
+    details = {key: value[0].item() if isinstance(value, np.ndarray) else value
+               for key, value in result.details.items()}
     return SaliencyMap(
-        method=method,
-        class_index=index,
-        class_name=model_view.class_names[index],
+        method=result.method,
+        class_index=int(result.classes[0]),
+        class_name=result.class_names[0],
         image=picture,
-        attributions=np.asarray(attributions, np.float32),
-        map=np.asarray(saliency_map, np.float32),
-        score=score,
+        attributions=np.asarray(result.attributions[0], np.float32),
+        map=np.asarray(result.maps[0], np.float32),
+        score=float(result.scores[0]),
         details=details,
     )
 
@@ -554,15 +396,3 @@ def show_saliency(
     if suptitle:
         fig.suptitle(suptitle)
     return fig
-
-
-# ``lh.saliency`` is this module (a submodule name maps to itself in the package's lazy
-# exports, and Python's import system sets the package attribute to the module), so the
-# module itself is made callable: ``lh.saliency(model, image, ...)`` calls
-# :func:`saliency`, and ``lh.saliency.SaliencyMap`` etc. still work.
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args: Any, **kwargs: Any) -> SaliencyMap:
-        return saliency(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
