@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -405,7 +404,7 @@ def randomized_copy(
     clone.set_weights(keras_model.get_weights())
     clone.trainable = False
     copy = (
-        dataclasses.replace(model, model=clone, name=f"{model.name}_copy")
+        model.with_model(clone, name=f"{model.name}_copy")
         if isinstance(model, ZooModel)
         else clone
     )

@@ -18,20 +18,20 @@ normalization inside the model (every zoo model is), so these are gradients with
 to pixels; the class score is the logit, found by the model's view (``modelview.py``).
 :func:`saliency` is a one-image convenience over :func:`lecture_helpers.attribution.explain`
 (each method is a module there); here too: fitting an image to the model, the
-:class:`SaliencyMap` of one image, and the figures.
+:class:`SaliencyMap` (the name of an Attribution of one image), and the figures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import keras
 import numpy as np
 
 from .attribution import METHODS as _REGISTRY
-from .attribution import explain
+from .attribution import Attribution, explain
+from .attribution.maps import normalize_map
 from .colormaps import HEAT
 from .errors import UnknownNameError
 from .images import load_image
@@ -41,60 +41,30 @@ from .zoo import ZooModel
 # The image-gradient methods, in the registry's order, and their titles.
 METHODS = tuple(i for i, method in _REGISTRY.items() if method.family == "saliency")
 METHOD_TITLES = {i: _REGISTRY[i].title for i in METHODS}
-SIZE_MULTIPLE = 32  # flexible-size zoo models (efficientnet_lite0) want sides that are multiples
+SaliencyMap = Attribution  # the name notebook 3 introduced: an Attribution of one row
 
 
 # ---------------------------------------------------------------------------
 # Inputs
 
 
-def model_image_size(
-    model: ZooModel | keras.Model, shape: tuple[int, int]
-) -> tuple[int, int] | None:
-    """The (height, width) the model needs for an image of ``shape``, or None if it fits.
-
-    A model with a fixed input size needs exactly that size.  A flexible one (input
-    (None, None, C)) with a default size (a zoo model's ``input_size``, like
-    efficientnet_lite0) takes any image whose sides are multiples of 32, and otherwise
-    gets its default size; a flexible model without one takes any image as it is.
-    """
-    model_view = view(model)
-    height, width = shape
-    if model_view.fixed_size is not None:
-        return None if (height, width) == model_view.fixed_size else model_view.fixed_size
-    if model_view.default_size is None:
-        return None
-    if height % SIZE_MULTIPLE == 0 and width % SIZE_MULTIPLE == 0:
-        return None
-    return tuple(model_view.default_size)
-
-
 def _fit(
     model: ZooModel | keras.Model, image: Any, size: Any, verbose: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(the image as uint8 RGB at a size the model takes, the float32 pixels it sees)."""
+    """(the image as uint8 RGB at the size the model takes it, the float32 pixels it sees):
+    the view's size rule (:meth:`~lecture_helpers.modelview.ModelView.target_size`), with a
+    printed note when a photo is resized and no ``size`` was asked for."""
     model_view = view(model)
-    if isinstance(image, np.ndarray) and image.ndim >= 2:
-        shape = image.shape[:2]
-    else:
+    if not (isinstance(image, np.ndarray) and image.ndim >= 2):
         image = load_image(image)
-        shape = image.shape[:2]
-    if size is not None:
-        target = (size, size) if isinstance(size, int) else tuple(size)
-        if model_image_size(model, target) is not None:
-            raise ValueError(
-                f"size {target} does not suit {model_view.name}: it needs "
-                f"{_size_rule(model)}. Pass such a size, or size=None."
-            )
-    else:
-        target = model_image_size(model, shape)
-        if target is not None and verbose:
-            print(
-                f"note: resized the {shape[0]}x{shape[1]} image to {target[0]}x{target[1]} "
-                f"for {model_view.name}, which needs {_size_rule(model)}; pass "
-                "size=(height, width) to choose another size."
-            )
-        target = tuple(shape) if target is None else target
+    shape = tuple(image.shape[:2])
+    target = model_view.target_size(shape, size)
+    if size is None and target != shape and verbose:
+        print(
+            f"note: resized the {shape[0]}x{shape[1]} image to {target[0]}x{target[1]} "
+            f"for {model_view.name} ({model_view.size_rule()}); pass size=(height, width) "
+            "to choose another size."
+        )
     x = model_view.batch(image, size=target)
     if len(x) != 1:
         raise ValueError(f"saliency explains one image at a time, got a batch of {len(x)}")
@@ -110,99 +80,9 @@ def fit_image(
     size: int | tuple[int, int] | None = None,
     verbose: bool = True,
 ) -> np.ndarray:
-    """Load ``image`` as uint8 RGB at a size the model takes; say so when it is resized.
-
-    ``size`` forces a size (int or (height, width)). Otherwise an image the model accepts
-    as it is stays untouched, and any other is resized to the model's input size, with a
-    printed note (stdout) naming both sizes.
-    """
+    """Load ``image`` as uint8 RGB at the size the model takes it (the view's rule); say so
+    when it is resized.  ``size`` forces a size (int or (height, width))."""
     return _fit(model, image, size, verbose)[0]
-
-
-def _size_rule(model: ZooModel | keras.Model) -> str:
-    model_view = view(model)
-    if model_view.fixed_size is not None:
-        return f"{model_view.fixed_size[0]}x{model_view.fixed_size[1]} images"
-    return f"sides that are multiples of {SIZE_MULTIPLE} px"
-
-
-# ---------------------------------------------------------------------------
-# Results
-
-
-@dataclass
-class SaliencyMap:
-    """A saliency map and what produced it.
-
-    ``map`` (H, W) is non-negative: max over colour channels of |gradient| (vanilla,
-    SmoothGrad) or |sum over channels of the attributions| (Integrated Gradients).
-    ``attributions`` (H, W, 3) keeps the signed values (gradient, mean gradient, or IG
-    attributions).  ``image`` is the uint8 image the model saw (after any resize).
-    """
-
-    method: str
-    class_index: int
-    class_name: str
-    image: np.ndarray
-    attributions: np.ndarray
-    map: np.ndarray
-    score: float
-    details: dict = field(default_factory=dict)
-
-    def __array__(self, dtype=None, copy=None):
-        return self.map if dtype is None else self.map.astype(dtype)
-
-    @property
-    def completeness_gap(self) -> float | None:
-        """IG only: |sum(attributions) - (f(I) - f(I'))| / |f(I) - f(I')| (0 when equal)."""
-        return self.details.get("relative_completeness_gap")
-
-    def normalized(self, percentile: float = 99.0) -> np.ndarray:
-        """The map scaled to [0, 1], clipped at its ``percentile`` (all zeros if flat)."""
-        return normalize_map(self.map, percentile)
-
-    def mass_fraction(self, region: str | np.ndarray) -> float:
-        """Share of the map's total mass in ``region`` ('left', 'right', 'top', 'bottom'
-        half, or a boolean mask of the map's shape)."""
-        return mass_fraction(self.map, region)
-
-
-def normalize_map(saliency_map: np.ndarray, percentile: float = 99.0) -> np.ndarray:
-    """Scale a non-negative map to [0, 1], clipping at a percentile; a flat map gives zeros."""
-    values = np.asarray(saliency_map, dtype=np.float64)
-    top = np.percentile(values, percentile) if values.size else 0.0
-    if not np.isfinite(top) or top <= 0:
-        top = values.max(initial=0.0)
-    if top <= 0:
-        return np.zeros_like(values, dtype=np.float32)
-    return np.clip(values / top, 0.0, 1.0).astype(np.float32)
-
-
-def mass_fraction(saliency_map: np.ndarray, region: str | np.ndarray) -> float:
-    """Share of a non-negative map's total in ``region`` (a half by name, or a bool mask)."""
-    values = np.asarray(saliency_map, dtype=np.float64)
-    if values.ndim != 2:
-        raise ValueError(f"expected a 2-D map, got shape {values.shape}")
-    height, width = values.shape
-    if isinstance(region, str):
-        mask = np.zeros(values.shape, bool)
-        halves = {
-            "left": (slice(None), slice(0, width // 2)),
-            "right": (slice(None), slice(width - width // 2, width)),
-            "top": (slice(0, height // 2), slice(None)),
-            "bottom": (slice(height - height // 2, height), slice(None)),
-        }
-        if region not in halves:
-            raise UnknownNameError(
-                f"unknown region {region!r}; use {sorted(halves)} or a bool mask"
-            )
-        mask[halves[region]] = True
-    else:
-        mask = np.asarray(region, dtype=bool)
-        if mask.shape != values.shape:
-            raise ValueError(f"mask shape {mask.shape} != map shape {values.shape}")
-    total = values.sum()
-    return float(values[mask].sum() / total) if total > 0 else 0.0
 
 
 # ---------------------------------------------------------------------------
@@ -225,8 +105,10 @@ def saliency(
     size: int | tuple[int, int] | None = None,
     seed: int = 0,
     verbose: bool = True,
-) -> SaliencyMap:
-    """Saliency map of ``image`` for one class (index, name, or None = top prediction).
+) -> Attribution:
+    """Saliency map of ``image`` for one class (index, name, or None = top prediction):
+    an :class:`~lecture_helpers.attribution.Attribution` of one row (``.map``, ``.image``,
+    ``.attributions[0]``, ``.class_name``, ``.score``, ``.completeness_gap``, ...).
 
     ``method``:
 
@@ -243,11 +125,11 @@ def saliency(
       baseline, and exponent 3 keeps the completeness gap small (1 = the paper's uniform
       Riemann sum). ``.completeness_gap`` reports |sum(attr) - (f(I) - f(I'))| / |f(I) - f(I')|.
 
-    Images the model cannot take as they are get resized, with a printed note.
+    A photo is resized by the model's size rule, with a printed note.
     """
     if method not in METHODS:
         raise UnknownNameError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    picture, x = _fit(model, image, size, verbose)
+    _, x = _fit(model, image, size, verbose)
     if batch_size is not None:
         _check_positive(batch_size=batch_size)
     options: dict[str, Any] = {
@@ -256,19 +138,7 @@ def saliency(
         "integrated_gradients": dict(steps=steps, baseline=baseline,
                                      path_exponent=path_exponent),
     }[method]
-    result = explain(model, x, class_index, method=method, batch_size=batch_size, **options)
-    details = {key: value[0].item() if isinstance(value, np.ndarray) else value
-               for key, value in result.details.items()}
-    return SaliencyMap(
-        method=result.method,
-        class_index=int(result.classes[0]),
-        class_name=result.class_names[0],
-        image=picture,
-        attributions=np.asarray(result.attributions[0], np.float32),
-        map=np.asarray(result.maps[0], np.float32),
-        score=float(result.scores[0]),
-        details=details,
-    )
+    return explain(model, x, class_index, method=method, batch_size=batch_size, **options)
 
 
 def _check_positive(**values: int) -> None:
@@ -283,7 +153,7 @@ def compare_saliency(
     class_index: int | str | None = None,
     methods: Sequence[str] = METHODS,
     **options: Any,
-) -> list[SaliencyMap]:
+) -> list[Attribution]:
     """The same image and class through several methods (the image is fitted once)."""
     picture, x = _fit(model, image, options.pop("size", None), options.pop("verbose", True))
     if class_index is None:
@@ -296,12 +166,12 @@ def compare_saliency(
 
 
 def render_map(
-    saliency_map: np.ndarray | SaliencyMap, cmap: str = HEAT, percentile: float = 99.0
+    saliency_map: np.ndarray | Attribution, cmap: str = HEAT, percentile: float = 99.0
 ) -> np.ndarray:
     """A saliency map as a uint8 RGB picture (clipped at ``percentile``, then coloured)."""
     import matplotlib
 
-    values = saliency_map.map if isinstance(saliency_map, SaliencyMap) else saliency_map
+    values = saliency_map.map if isinstance(saliency_map, Attribution) else saliency_map
     colours = matplotlib.colormaps[cmap](normalize_map(values, percentile))[..., :3]
     return np.round(colours * 255.0).astype(np.uint8)
 
@@ -309,12 +179,12 @@ def render_map(
 MAP_TITLE_PT = 11  # the maps' titles (the photo's: the axes title size)
 
 
-def _map_title(result: SaliencyMap, label: str | None, width_in: float) -> str:
+def _map_title(result: Attribution, label: str | None, width_in: float) -> str:
     """A map's title, wrapped to its panel: the method (and IG's completeness gap), after
     the class when the row has no photo to name it."""
     from .figures import wrap_text
 
-    title = METHOD_TITLES.get(result.method, result.method)
+    title = result.title
     if result.completeness_gap is not None:
         title += f" (gap {100 * result.completeness_gap:.0f}%)"
     if label is not None:
@@ -323,7 +193,7 @@ def _map_title(result: SaliencyMap, label: str | None, width_in: float) -> str:
 
 
 def show_saliency(
-    results: Sequence[SaliencyMap] | Sequence[Sequence[SaliencyMap]],
+    results: Sequence[Attribution] | Sequence[Sequence[Attribution]],
     cmap: str = HEAT,
     percentile: float = 99.0,
     panel_size: float = 2.3,
@@ -332,22 +202,22 @@ def show_saliency(
 ):
     """Plot rows of saliency maps (one row per image or class): the photo, then each map.
 
-    ``results`` is a list of SaliencyMap (one row) or a list of such lists. Every figure
-    shows the photo the maps explain: ``photo=True`` in a column of its own, left of each
-    row (named by the row's class); ``photo=False`` once, above all rows. Rows of one
-    image get the photo above them also when a photo column would make the figure wider
-    than a slide (:data:`lecture_helpers.figures.SLIDE_RULES`); rows of different images
-    always keep the photo column. Titles wrap to their panel's width. A colorbar gives the
-    scale: each map divided by its own ``percentile``-th percentile. Returns the matplotlib
-    figure.
+    ``results``: one-row Attributions (``lh.saliency``'s; one row of the figure) or a list
+    of such lists. Every figure shows the photo the maps explain: ``photo=True`` in a column
+    of its own, left of each row (named by the row's class); ``photo=False`` once, above all
+    rows. Rows of one image get the photo above them also when a photo column would make the
+    figure wider than a slide (:data:`lecture_helpers.figures.SLIDE_RULES`); rows of
+    different images always keep the photo column. Titles wrap to their panel's width. A
+    colorbar gives the scale: each map divided by its own ``percentile``-th percentile.
+    Returns the matplotlib figure.
     """
     import matplotlib.pyplot as plt
 
     from .figures import SLIDE_RULES, row_height, wrap_text
 
-    rows = [results] if results and isinstance(results[0], SaliencyMap) else list(results)
+    rows = [results] if results and isinstance(results[0], Attribution) else list(results)
     if not rows or not all(rows):
-        raise ValueError("show_saliency needs at least one SaliencyMap")
+        raise ValueError("show_saliency needs at least one saliency map (lh.saliency(...))")
     first_image = rows[0][0].image
     shared = all(np.array_equal(r[0].image, first_image) for r in rows)
     maps_per_row = max(len(r) for r in rows)

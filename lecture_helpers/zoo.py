@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,42 +23,63 @@ from .classes import imagenet_class_names
 from .modelview import ModelView, UnknownNameError, keras_model_of, view
 
 
-@dataclass(eq=False)
 class ZooModel:
     """A frozen Keras model with its metadata: names, licence, description.
 
     Everything about tensors (layers, the class score, classes, images) comes from the
     model's :class:`~lecture_helpers.modelview.ModelView` (``.view``), the same adapter
-    every helper uses for a plain ``keras.Model``.  ``model`` outputs probabilities; the
-    class score the helpers differentiate is the logit before the final softmax/sigmoid.
+    every helper uses for a plain ``keras.Model``; the view also holds the name, the class
+    names, the input size and the CAM layer given here (one source for them).  ``model``
+    outputs probabilities; the class score the helpers differentiate is the logit before
+    the final softmax/sigmoid.
     """
 
-    name: str
-    model: keras.Model
-    class_names: tuple[str, ...]
-    input_size: tuple[int, int]
-    source: str
-    license: str
-    description: str
-    last_conv_layer: str | None = None
-
-    def __post_init__(self) -> None:
-        self.class_names = tuple(self.class_names)
-        self.input_size = (int(self.input_size[0]), int(self.input_size[1]))
-        self.view.describe(
-            name=self.name,
-            class_names=self.class_names,
-            default_size=self.input_size,
-            cam_layer=self.last_conv_layer,
-        )
-        if self.last_conv_layer is None:
-            self.last_conv_layer = self.view.last_conv_layer()
+    def __init__(
+        self,
+        name: str,
+        model: keras.Model,
+        class_names: Sequence[str],
+        input_size: tuple[int, int],
+        source: str,
+        license: str,
+        description: str,
+        last_conv_layer: str | None = None,
+    ) -> None:
+        self.model = model
+        self.source = source
+        self.license = license
+        self.description = description
+        self.view.describe(name=name, class_names=class_names, default_size=input_size,
+                           cam_layer=last_conv_layer)
 
     def __repr__(self) -> str:
         return (
             f"ZooModel({self.name!r}: {len(self.class_names)} classes, input "
             f"{self.input_size[0]}x{self.input_size[1]}x3, last conv {self.last_conv_layer!r})"
         )
+
+    def with_model(self, model: keras.Model, name: str) -> ZooModel:
+        """The same metadata over another Keras model of the same layers (e.g. a copy)."""
+        return ZooModel(name, model, self.class_names, self.input_size, self.source,
+                        self.license, self.description, self.view.preferred_cam_layer)
+
+    @property
+    def name(self) -> str:
+        return self.view.name
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.view.class_names
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """The size photos are resized to (the view's default size)."""
+        return self.view.default_size
+
+    @property
+    def last_conv_layer(self) -> str:
+        """The layer CAM methods use by default."""
+        return self.view.last_conv_layer()
 
     @property
     def view(self) -> ModelView:

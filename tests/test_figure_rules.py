@@ -353,12 +353,14 @@ def _scene():
 
 
 def _saliency_row(image, name, index, gap, seed=0):
-    from lecture_helpers.saliency_maps import SaliencyMap
+    from lecture_helpers.attribution import Attribution, get_method
 
     rng = np.random.default_rng(seed)
-    return [SaliencyMap(method, index, name, image, np.zeros(image.shape, np.float32),
-                        rng.random(image.shape[:2]).astype(np.float32), 1.0,
-                        {} if gap is None else {"relative_completeness_gap": gap})
+    return [Attribution(method, get_method(method).title,
+                        rng.random((1, *image.shape[:2])).astype(np.float32),
+                        image[None].astype(np.float32), np.array([index]), (name,),
+                        np.array([1.0]), attributions=np.zeros((1, *image.shape), np.float32),
+                        details={} if gap is None else {"relative_completeness_gap": np.array([gap])})
             for method, gap in (("vanilla", None), ("smoothgrad", None),
                                 ("integrated_gradients", gap))]
 

@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 
 import lecture_helpers as lh
-from lecture_helpers.widgets.gradcam_explorer import model_size_for
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +97,9 @@ def test_bad_arguments(effnet):
         lh.widgets.GradCAMExplorer("efficientnet_lite0")
 
 
-def test_model_size_for(effnet, catsdogs):
-    assert model_size_for(effnet, np.zeros((224, 448, 3), np.uint8)) == (224, 448)
-    assert model_size_for(effnet, np.zeros((300, 451, 3), np.uint8)) == (224, 224)
-    assert model_size_for(catsdogs, np.zeros((224, 448, 3), np.uint8)) == (256, 256)
+def test_the_explorer_takes_a_wide_scene_at_its_own_shape(effnet, catsdogs):
+    """The view's size rule (tests/test_modelview.py): the scene keeps its shape."""
+    explorer = lh.widgets.GradCAMExplorer(effnet, {"scene": np.zeros((224, 448, 3), np.uint8)})
+    assert explorer.model_input().shape == (1, 224, 448, 3)
+
+

@@ -202,6 +202,25 @@ def test_images_one_convention_for_floats_and_every_form():
         flexible.batch([floats, np.zeros((48, 48, 3), np.float32)])
 
 
+def test_one_size_rule_for_every_helper_and_widget(effnet, catsdogs):
+    """The view's target_size: the default size, except a wide (or tall) photo, which keeps
+    its shape at sides in multiples of 32; a fixed-size model takes only its own size."""
+    model_view = view(effnet)
+    assert model_view.target_size((224, 448)) == (224, 448)  # the cat|dog scene
+    assert model_view.target_size((300, 451)) == (224, 224)  # ratio 1.5: the default size
+    assert model_view.target_size((600, 200)) == (672, 224)  # tall: short side 224
+    assert model_view.target_size((300, 451), size=(288, 448)) == (288, 448)
+    assert view(catsdogs).target_size((224, 448)) == (256, 256)
+    assert "256x256" in view(catsdogs).size_rule()
+    assert "wide ones at their own shape" in model_view.size_rule()
+    scene = np.zeros((224, 448, 3), np.uint8)
+    assert model_view.batch(scene).shape == (1, 224, 448, 3)
+    assert lh.grad_cam(effnet, scene).shape == (7, 14)  # every helper: the same rule
+    assert lh.saliency(effnet, scene, verbose=False).map.shape == (224, 448)
+    square = np.zeros((300, 451, 3), np.uint8)  # photos of two shapes: the default size
+    assert model_view.batch([scene, square]).shape == (2, 224, 224, 3)
+
+
 def test_grayscale_models_get_one_channel():
     inputs = keras.Input((16, 16, 1))
     x = layers.GlobalAveragePooling2D()(layers.Conv2D(2, 3)(inputs))

@@ -10,6 +10,7 @@ the Inputs, calls the method and returns one :class:`Attribution`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,7 +23,7 @@ from .._quiet import tf
 from ..modelview import view
 from ..zoo import ZooModel
 from .engine import cam_engine, pixel_gradient_function, score_function
-from .maps import normalize_heatmap, upsample_heatmap
+from .maps import mass_fraction, normalize_heatmap, normalize_map, upsample_heatmap
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,76 @@ class Attribution:
 
     def __len__(self) -> int:
         return len(self.maps)
+
+    def __getitem__(self, row: int) -> Attribution:
+        """Row ``row`` as an Attribution of one row."""
+        rows = slice(row, row + 1 if row != -1 else None)
+        if not -len(self) <= row < len(self):
+            raise IndexError(f"row {row} of an attribution with {len(self)} rows")
+
+        def pick(value: Any) -> Any:
+            return value[rows] if isinstance(value, np.ndarray) and value.ndim else value
+
+        return dataclasses.replace(
+            self, maps=self.maps[rows], images=self.images[rows], classes=self.classes[rows],
+            class_names=self.class_names[rows], scores=self.scores[rows],
+            attributions=None if self.attributions is None else self.attributions[rows],
+            details={key: pick(value) for key, value in self.details.items()},
+        )
+
+    # -- one row: what a saliency map of one image reads ---------------------------------
+
+    def _one(self) -> None:
+        if len(self) != 1:
+            raise ValueError(f"this attribution has {len(self)} rows; pick one with result[i]")
+
+    @property
+    def map(self) -> np.ndarray:
+        """The map of a one-row attribution, (h, w)."""
+        self._one()
+        return self.maps[0]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.map if dtype is None else self.map.astype(dtype)
+
+    @property
+    def image(self) -> np.ndarray:
+        """The picture the model saw (one row): uint8 RGB."""
+        self._one()
+        picture = np.clip(np.round(self.images[0]), 0, 255).astype(np.uint8)
+        return np.repeat(picture, 3, axis=-1) if picture.shape[-1] == 1 else picture
+
+    @property
+    def class_index(self) -> int:
+        self._one()
+        return int(self.classes[0])
+
+    @property
+    def class_name(self) -> str:
+        self._one()
+        return self.class_names[0]
+
+    @property
+    def score(self) -> float:
+        self._one()
+        return float(self.scores[0])
+
+    @property
+    def completeness_gap(self) -> float | None:
+        """Integrated Gradients (one row): |sum(attributions) - (f(I) - f(I'))| / |f(I) -
+        f(I')|, 0 when equal; None for other methods."""
+        self._one()
+        gap = self.details.get("relative_completeness_gap")
+        return None if gap is None else float(np.asarray(gap).ravel()[0])
+
+    def normalized(self, percentile: float = 99.0) -> np.ndarray:
+        """The map (one row) scaled to [0, 1], clipped at its ``percentile``."""
+        return normalize_map(self.map, percentile)
+
+    def mass_fraction(self, region: str | np.ndarray) -> float:
+        """Share of the map's (one row) total in ``region``: 'left', 'right', 'top' or
+        'bottom' half, or a boolean mask of the map's shape."""
+        return mass_fraction(self.map, region)
 
     @cached_property
     def heatmaps(self) -> np.ndarray:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .._quiet import tf
 from ..colormaps import HEAT
+from ..errors import UnknownNameError
 from ..images import load_image
 
 
@@ -72,3 +73,41 @@ def overlay(
     colours = matplotlib.colormaps[cmap](heatmap)[..., :3] * 255.0
     blended = (1.0 - alpha) * img.astype(np.float32) + alpha * colours
     return np.clip(np.round(blended), 0, 255).astype(np.uint8)
+
+
+def normalize_map(saliency_map: np.ndarray, percentile: float = 99.0) -> np.ndarray:
+    """Scale a non-negative map to [0, 1], clipping at a percentile; a flat map gives zeros."""
+    values = np.asarray(saliency_map, dtype=np.float64)
+    top = np.percentile(values, percentile) if values.size else 0.0
+    if not np.isfinite(top) or top <= 0:
+        top = values.max(initial=0.0)
+    if top <= 0:
+        return np.zeros_like(values, dtype=np.float32)
+    return np.clip(values / top, 0.0, 1.0).astype(np.float32)
+
+
+def mass_fraction(saliency_map: np.ndarray, region: str | np.ndarray) -> float:
+    """Share of a non-negative map's total in ``region`` (a half by name, or a bool mask)."""
+    values = np.asarray(saliency_map, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"expected a 2-D map, got shape {values.shape}")
+    height, width = values.shape
+    if isinstance(region, str):
+        mask = np.zeros(values.shape, bool)
+        halves = {
+            "left": (slice(None), slice(0, width // 2)),
+            "right": (slice(None), slice(width - width // 2, width)),
+            "top": (slice(0, height // 2), slice(None)),
+            "bottom": (slice(height - height // 2, height), slice(None)),
+        }
+        if region not in halves:
+            raise UnknownNameError(
+                f"unknown region {region!r}; use {sorted(halves)} or a bool mask"
+            )
+        mask[halves[region]] = True
+    else:
+        mask = np.asarray(region, dtype=bool)
+        if mask.shape != values.shape:
+            raise ValueError(f"mask shape {mask.shape} != map shape {values.shape}")
+    total = values.sum()
+    return float(values[mask].sum() / total) if total > 0 else 0.0

@@ -12,6 +12,16 @@ import numpy as np
 from .._quiet import tf
 from ..images import float_pixels, load_image, resize_image
 
+# A photo whose sides differ by this ratio or more keeps its shape (see target_size), at sides
+# in multiples of SIZE_MULTIPLE: a flexible convnet's total stride (32 for EfficientNet), so
+# that its feature grid covers the photo exactly.
+WIDE_RATIO = 1.75
+SIZE_MULTIPLE = 32
+
+
+def _is_float_array(item: Any) -> bool:
+    return isinstance(item, np.ndarray) and np.issubdtype(item.dtype, np.floating)
+
 
 def _is_image_like(item: Any) -> bool:
     from PIL import Image
@@ -23,7 +33,16 @@ class ImageBatches:
     """The image batches of a :class:`~lecture_helpers.modelview.ModelView` (a part of it)."""
 
     def target_size(self, photo_size: tuple[int, int], size: Any = None) -> tuple[int, int]:
-        """The (height, width) an image of ``photo_size`` is resized to (see :meth:`batch`)."""
+        """The (height, width) a photo of ``photo_size`` is given to the model at: the one
+        size rule of every helper and widget.
+
+        ``size`` if given (a fixed-size model takes only its own).  Else a fixed-size
+        model's size; a flexible model with a default size (a zoo model's ``input_size``)
+        takes a photo at that size, except a wide or tall one (sides in a ratio of
+        ``WIDE_RATIO`` or more, like the cat|dog scene), which keeps its shape: short side
+        at the default's, sides rounded to multiples of ``SIZE_MULTIPLE``; a flexible model
+        without a default size takes the photo as it is.
+        """
         if size is not None:
             target = (int(size), int(size)) if np.isscalar(size) else tuple(int(s) for s in size)
             if len(target) != 2 or min(target) < 1:
@@ -36,7 +55,23 @@ class ImageBatches:
             return target
         if self.fixed_size is not None:
             return self.fixed_size
-        return self.default_size if self.default_size is not None else tuple(photo_size)
+        if self.default_size is None:
+            return tuple(photo_size)
+        height, width = photo_size
+        if max(height, width) < WIDE_RATIO * min(height, width):
+            return self.default_size
+        scale = min(self.default_size) / min(height, width)
+        return tuple(max(SIZE_MULTIPLE, int(round(side * scale / SIZE_MULTIPLE)) * SIZE_MULTIPLE)
+                     for side in (height, width))
+
+    def size_rule(self) -> str:
+        """The size rule in words, for messages."""
+        if self.fixed_size is not None:
+            return f"it takes {self.fixed_size[0]}x{self.fixed_size[1]} images"
+        if self.default_size is None:
+            return "it takes photos at their own size"
+        return (f"it takes photos at {self.default_size[0]}x{self.default_size[1]}, "
+                f"wide ones at their own shape")
 
     def batch(self, images: Any, size: Any = None) -> np.ndarray:
         """Images in any form → the float32 batch (N, H, W, C) the model takes.
@@ -48,7 +83,8 @@ class ImageBatches:
 
         Size: ``size`` = (height, width) if given; else the model's fixed input size; else
         a float array keeps its size (it already is a model input) and a photo goes to the
-        model's default size (a zoo model's ``input_size``) or keeps its own.
+        size :meth:`target_size` gives it; photos that would get different sizes all get the
+        default size.
         """
         if isinstance(images, ImageBatches | keras.Model):  # a ModelView or a model
             raise TypeError("got a model where images are expected: call f(model, image, ...)")
@@ -65,6 +101,12 @@ class ImageBatches:
             raise ValueError("got an empty list of images; pass at least one image")
         out = [self._one_image(item, index, size) for index, item in enumerate(items)]
         shapes = {o.shape for o in out}
+        if len(shapes) > 1 and size is None and self.default_size is not None:
+            # photos of different shapes (a wide one among others) share the default size
+            out = [self._one_image(item, index, self.default_size)
+                   if not _is_float_array(item) else o
+                   for index, (item, o) in enumerate(zip(items, out, strict=True))]
+            shapes = {o.shape for o in out}
         if len(shapes) > 1:
             raise ValueError(
                 f"the images have different sizes {sorted(shapes)} and model {self.name!r} "
@@ -80,7 +122,7 @@ class ImageBatches:
                 f"image {index} is a {type(item).__name__}, not an image: pass a numpy array "
                 "(H x W x 3), a file path, a PIL image or bytes (or a list of them)"
             )
-        if isinstance(item, np.ndarray) and np.issubdtype(item.dtype, np.floating):
+        if _is_float_array(item):
             pixels = _float_pixels(item, index)
             target = self.target_size(pixels.shape[:2], size)
             if size is None and self.fixed_size is None:

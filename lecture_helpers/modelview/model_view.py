@@ -28,9 +28,10 @@ def keras_model_of(model: Any) -> keras.Model:
     """The ``keras.Model`` behind a zoo model, a view or a Keras model."""
     if isinstance(model, ModelView):
         return model.model
-    inner = getattr(model, "model", None)
-    if isinstance(inner, keras.Model) and hasattr(model, "class_names"):  # a ZooModel
-        return inner
+    from ..zoo import ZooModel  # here: zoo builds on this module
+
+    if isinstance(model, ZooModel):
+        return model.model
     if isinstance(model, keras.Model):
         return model
     if isinstance(model, str | Path):

@@ -36,22 +36,6 @@ from ._common import DescribedImage, TopClassMenu, image_dict, png_bytes, upload
 DEFAULT_IMAGES = ("cat_dog", "cat", "dog", "coffee")
 
 
-def model_size_for(model: ZooModel | Any, image: np.ndarray) -> tuple[int, int]:
-    """The input size for ``image``: the model's usual size, except for a wide (or tall)
-    scene (aspect ratio >= 1.75) and a model that takes any multiple of 32 px: then the
-    image's aspect ratio, short side at the usual size (the cat|dog scene → 224x448)."""
-    model_view = view(model)
-    if model_view.fixed_size is not None:
-        return model_view.fixed_size
-    usual = model_view.default_size or (224, 224)
-    height, width = image.shape[:2]
-    if max(height, width) < 1.75 * min(height, width):
-        return usual
-    short = min(usual)
-    scale = short / min(height, width)
-    return tuple(max(32, int(round(side * scale / 32.0)) * 32) for side in (height, width))
-
-
 class GradCAMExplorer(TopClassMenu, widgets.VBox):
     """Explore class activation maps interactively.
 
@@ -151,7 +135,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         name = self.image_dropdown.value if image_name is None else image_name
         if name not in self._inputs:
             image = self.images[name]
-            self._inputs[name] = view(self.model).batch(image, model_size_for(self.model, image))
+            self._inputs[name] = view(self.model).batch(image)
         return self._inputs[name]
 
     def top_classes(self, image_name: str | None = None) -> list[tuple[int, str, float]]:

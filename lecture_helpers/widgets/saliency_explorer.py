@@ -3,7 +3,7 @@
 A thin shell around :func:`lecture_helpers.saliency.saliency`: maps are cached per photo,
 class and method, so switching back and forth never recomputes.  ``explorer.shown`` is the
 RGB array on display (the photo, then the coloured map), ``explorer.result`` the
-:class:`~lecture_helpers.saliency.SaliencyMap` behind it.
+:class:`~lecture_helpers.saliency.Attribution` behind it.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import keras
 import numpy as np
 
 from ..alt_text import where_heat
+from ..attribution import Attribution
 from ..colormaps import HEAT
 from ..modelview import view
-from ..saliency_maps import METHOD_TITLES, METHODS, SaliencyMap, fit_image, render_map, saliency
+from ..saliency_maps import METHOD_TITLES, METHODS, fit_image, render_map, saliency
 from ..zoo import ZooModel
 from ._common import DescribedImage, TopClassMenu, image_dict, png_bytes
 
@@ -60,10 +61,10 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
         self.options = options
         self._fitted: dict[str, np.ndarray] = {}
         self._top: dict[str, list[tuple[int, str, float]]] = {}
-        self._results: dict[tuple[str, int, str], SaliencyMap] = {}
+        self._results: dict[tuple[str, int, str], Attribution] = {}
         self._quiet = False
         self.computations = 0  # maps computed (not taken from the cache)
-        self.result: SaliencyMap | None = None
+        self.result: Attribution | None = None
         self.shown: np.ndarray = np.zeros((1, 1, 3), np.uint8)
 
         names = list(self.images)
@@ -108,7 +109,7 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
             self._top[name] = model_view.top_classes(x, top=self.top_k)[0]
         return self._top[name]
 
-    def compute(self) -> SaliencyMap:
+    def compute(self) -> Attribution:
         """The saliency map for the current controls (cached)."""
         key = (
             self.image_dropdown.value,
@@ -140,12 +141,12 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
         gap = self.result.completeness_gap
         gap_note = f"; completeness gap {100 * gap:.0f}%" if gap is not None else ""
         self.view.tooltip = (  # the <img>'s title: what a screen reader reads
-            f"{METHOD_TITLES[self.result.method]} for {self.result.class_name} on the photo "
+            f"{self.result.title} for {self.result.class_name} on the photo "
             f"{self.image_dropdown.value}: the photo, then its map; "
             f"{where_heat(np.abs(self.result.map))}"
         )
         self.caption.value = html.escape(
-            f"{METHOD_TITLES[self.result.method]} for {self.result.class_name} "
+            f"{self.result.title} for {self.result.class_name} "
             f"(class {self.result.class_index}, logit {self.result.score:.2f}){gap_note}{note}"
         )
 
