@@ -7,8 +7,8 @@ import pytest
 
 import lecture_helpers as lh
 from lecture_helpers import saliency_maps as sal
-from lecture_helpers.attribution import maps
 from lecture_helpers._quiet import tf
+from lecture_helpers.attribution import maps
 from lecture_helpers.attribution.engine import pixel_gradient_function
 
 CAT = "Egyptian cat"  # Chelsea's class on efficientnet_lite0
