@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-from .images import resize_image
+from .images import resize_image, rgb_batch
 from .modelview import view
 from .zoo import ZooModel
 
@@ -128,14 +128,7 @@ def half_resolution(images: np.ndarray) -> np.ndarray:
     What is left of a picture without its finest, pixel-level detail: a class visualization
     survives it, an adversarial pattern does not.
     """
-    batch = np.asarray(images)
-    single = batch.ndim == 3
-    if single:
-        batch = batch[None]
-    if batch.ndim != 4 or batch.shape[-1] != 3:
-        raise ValueError(
-            f"expected uint8 RGB pictures (H, W, 3) or (N, H, W, 3), got shape {batch.shape}"
-        )
+    batch, single = rgb_batch(images, "expected uint8 RGB pictures (H, W, 3) or (N, H, W, 3)")
     height, width = batch.shape[1:3]
     half = (max(1, height // 2), max(1, width // 2))
     out = np.stack([

@@ -8,9 +8,14 @@
 * A model the helpers cannot explain (several inputs, no convolutional layer, no class
   scores): :class:`UnsupportedModelError`, a ``ValueError`` saying what is supported.
 * A model file that carries code: :class:`UnsafeModelFileError`, a ``ValueError``.
+* A path to a file that is not there: ``FileNotFoundError``; to a folder:
+  ``IsADirectoryError`` (both from :func:`existing_file`).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 __all__ = ["UnknownNameError", "UnsafeModelFileError", "UnsupportedModelError"]
 
@@ -31,3 +36,20 @@ class UnsupportedModelError(ValueError):
 
 class UnsafeModelFileError(ValueError):
     """A model file that carries code (refused before anything in it runs)."""
+
+
+def existing_file(path: Any, kind: str, a_file: str, otherwise: str) -> Path:
+    """``path`` (``~`` expanded) if it names a file; else the error that says what to do.
+
+    ``kind`` names the file in "``kind`` file not found", ``a_file`` in "is a folder, not
+    ``a_file``", and ``otherwise`` is the way round a missing file ("use a sample photo").
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{kind} file not found: {path}. Check the path (relative paths start at "
+            f"{Path.cwd()}), or {otherwise}."
+        )
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not {a_file}")
+    return path

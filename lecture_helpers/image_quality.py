@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .images import rgb_batch
+
 __all__ = [
     "PERIOD2_BAND",
     "clipped_share",
@@ -34,15 +36,9 @@ PERIOD2_BAND = 0.4
 
 def _batch(image: np.ndarray, what: str = "image") -> tuple[np.ndarray, bool]:
     """(N, H, W, 3) float64 pixel values in [0, 255], and whether one picture was given."""
-    array = np.asarray(image)
-    single = array.ndim == 3
-    if single:
-        array = array[None]
-    if array.ndim != 4 or array.shape[-1] != 3:
-        raise ValueError(
-            f"{what} must be an RGB picture (H, W, 3) or a batch (N, H, W, 3), got shape "
-            f"{array.shape}"
-        )
+    array, single = rgb_batch(
+        image, f"{what} must be an RGB picture (H, W, 3) or a batch (N, H, W, 3)"
+    )
     array = array.astype(np.float64)
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{what} contains NaN or infinite values")

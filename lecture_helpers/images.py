@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .errors import UnknownNameError
+from .errors import UnknownNameError, existing_file
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -50,6 +50,21 @@ def float_pixels(array: np.ndarray, what: str = "image") -> np.ndarray:
             "pass image * 255 (or a uint8 image)."
         )
     return pixels
+
+
+def rgb_batch(images: Any, expected: str) -> tuple[np.ndarray, bool]:
+    """``images`` as a batch (N, H, W, 3), and whether one picture (H, W, 3) was given.
+
+    Any other shape raises ``ValueError(f"{expected}, got shape {shape}")``: ``expected``
+    says what the caller takes.  The values are neither converted nor checked.
+    """
+    batch = np.asarray(images)
+    single = batch.ndim == 3
+    if single:
+        batch = batch[None]
+    if batch.ndim != 4 or batch.shape[-1] != 3:
+        raise ValueError(f"{expected}, got shape {batch.shape}")
+    return batch, single
 
 
 def _to_uint8_rgb(array: np.ndarray, what: str) -> np.ndarray:
@@ -135,14 +150,9 @@ def _open_pil(source: Any) -> Image.Image:
                 f"the sample photos: lh.sample_image('cat'), names {sorted(SAMPLE_IMAGES)}."
             ) from exc
         return _open_pil(data)
-    path = Path(source).expanduser()
-    if not path.exists():
-        raise FileNotFoundError(
-            f"image file not found: {path}. Check the path (relative paths start at "
-            f"{Path.cwd()}), or use a sample photo: lh.sample_image('cat')."
-        )
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder, not an image file")
+    path = existing_file(
+        source, "image", "an image file", "use a sample photo: lh.sample_image('cat')"
+    )
     try:
         image = Image.open(path)
         image.load()

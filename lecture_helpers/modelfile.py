@@ -16,7 +16,7 @@ from typing import Any
 
 import keras
 
-from .errors import UnsafeModelFileError
+from .errors import UnsafeModelFileError, existing_file
 
 __all__ = ["UnsafeModelFileError", "load_safely", "read_config"]
 
@@ -102,14 +102,9 @@ def _code_in(config: Any, where: str = "model") -> str | None:
 def load_safely(path: str | Path) -> keras.Model:
     """Load a ``.keras`` or ``.h5`` model (``compile=False``) after checking that its
     configuration carries no code; raises :class:`UnsafeModelFileError` if it does."""
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise FileNotFoundError(
-            f"model file not found: {path}. Check the path (relative paths start at "
-            f"{Path.cwd()}), or load a zoo model by name: lh.list_models()."
-        )
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder, not a model file (.keras or .h5)")
+    path = existing_file(
+        path, "model", "a model file (.keras or .h5)", "load a zoo model by name: lh.list_models()"
+    )
     config = read_config(path)
     problem = _code_in(config)
     if problem:

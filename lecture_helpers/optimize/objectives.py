@@ -217,10 +217,23 @@ class ClassLogit(Objective):
 
 
 @dataclass(frozen=True, repr=False)
-class Sum(Objective):
-    """The sum of objectives."""
+class _Terms(Objective):
+    """Objectives made of several terms: their numbers in order, their layers once each."""
 
     terms: tuple[Objective, ...]
+
+    @property
+    def params(self) -> list[float]:
+        return [p for t in self.terms for p in t.params]
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for t in self.terms for name in t.layers))
+
+
+@dataclass(frozen=True, repr=False)
+class Sum(_Terms):
+    """The sum of objectives."""
 
     def __post_init__(self) -> None:
         flat: list[Objective] = []
@@ -235,14 +248,6 @@ class Sum(Objective):
     @property
     def key(self) -> tuple:
         return ("sum", *(t.key for t in self.terms))
-
-    @property
-    def params(self) -> list[float]:
-        return [p for t in self.terms for p in t.params]
-
-    @property
-    def layers(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(name for t in self.terms for name in t.layers))
 
     def bind(self, info):
         return Sum(tuple(t.bind(info) for t in self.terms))
@@ -288,10 +293,8 @@ class Scaled(Objective):
 
 
 @dataclass(frozen=True, repr=False)
-class _PerImage(Objective):
+class _PerImage(_Terms):
     """Objectives of different structure, one per image (image k takes objective k)."""
-
-    terms: tuple[Objective, ...]
 
     @property
     def name(self) -> str:
@@ -300,14 +303,6 @@ class _PerImage(Objective):
     @property
     def key(self) -> tuple:
         return ("per_image", *(t.key for t in self.terms))
-
-    @property
-    def params(self) -> list[float]:
-        return [p for t in self.terms for p in t.params]
-
-    @property
-    def layers(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(name for t in self.terms for name in t.layers))
 
     def evaluate(self, acts, params, offset=0):
         values = []
