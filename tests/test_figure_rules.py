@@ -360,7 +360,8 @@ def _saliency_row(image, name, index, gap, seed=0):
                         rng.random((1, *image.shape[:2])).astype(np.float32),
                         image[None].astype(np.float32), np.array([index]), (name,),
                         np.array([1.0]), attributions=np.zeros((1, *image.shape), np.float32),
-                        details={} if gap is None else {"relative_completeness_gap": np.array([gap])})
+                        details={} if gap is None
+                        else {"relative_completeness_gap": np.array([gap])})
             for method, gap in (("vanilla", None), ("smoothgrad", None),
                                 ("integrated_gradients", gap))]
 
