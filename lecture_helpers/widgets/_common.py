@@ -67,9 +67,31 @@ def uploaded_files(value: Any) -> Iterator[tuple[str, bytes]]:
 class TopClassMenu:
     """Mixin for explorers with a photo menu, a top-k class menu and a ``redraw()``.
 
-    Needs ``top_classes()`` → rows (index, name, probability), ``class_dropdown``,
-    ``redraw()`` and a ``_quiet`` flag (True while the class menu is being refilled).
+    Needs ``top_classes()`` → rows (index, name, probability), ``image_dropdown``,
+    ``class_dropdown``, ``view``, ``caption``, ``redraw()`` and a ``_quiet`` flag (True while
+    the class menu is being refilled).
     """
+
+    def _set_up(self, model: Any, images: Any, default_names: Sequence[str], top_k: int,
+                cmap: str) -> None:
+        """The model (checked), the photo menu's images, how many top classes, the colours."""
+        from ..modelview import view
+
+        view(model)  # a clear TypeError for a non-model, an error for an unsupported one
+        self.model = model
+        self.images = image_dict(images, default_names)
+        self.top_k = max(1, int(top_k))
+        self.cmap = cmap
+
+    def _lay_out(self, rows: Sequence[widgets.Widget], controls: Sequence[widgets.Widget]) -> None:
+        """Rows of controls above ``view`` and ``caption``; redraw when a control changes (the
+        image menu also refills the class menu); draw the first picture."""
+        self.image_dropdown.observe(self._on_image, names="value")
+        for control in controls:
+            control.observe(self._on_control, names="value")
+        widgets.VBox.__init__(self, children=[*rows, self.view, self.caption])
+        self._update_classes()
+        self.redraw()
 
     def _update_classes(self) -> None:
         options = [(f"{name} ({prob:.2f})", index) for index, name, prob in self.top_classes()]

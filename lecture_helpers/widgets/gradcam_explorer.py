@@ -31,7 +31,7 @@ from ..errors import UnknownNameError
 from ..images import load_image
 from ..modelview import view
 from ..zoo import ZooModel
-from ._common import DescribedImage, TopClassMenu, image_dict, png_bytes, uploaded_files
+from ._common import DescribedImage, TopClassMenu, png_bytes, uploaded_files
 
 DEFAULT_IMAGES = ("cat_dog", "cat", "dog", "coffee")
 
@@ -59,11 +59,7 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         cmap: str = HEAT,
         display_width: int = 448,
     ) -> None:
-        view(model)  # a clear TypeError for a non-model, an error for an unsupported one
-        self.model = model
-        self.images = image_dict(images, DEFAULT_IMAGES)
-        self.top_k = max(1, int(top_k))
-        self.cmap = cmap
+        self._set_up(model, images, DEFAULT_IMAGES, top_k, cmap)
         self.display_width = display_width
         layer_names = (
             [resolve_cam_layer(model, name) for name in layers]
@@ -106,27 +102,13 @@ class GradCAMExplorer(TopClassMenu, widgets.VBox):
         )
         self.caption = widgets.HTML()
 
-        self.image_dropdown.observe(self._on_image, names="value")
         self.upload.observe(self._on_upload, names="value")
-        for control in (
-            self.class_dropdown,
-            self.layer_dropdown,
-            self.method_dropdown,
-            self.alpha_input,
-        ):
-            control.observe(self._on_control, names="value")
-
-        super().__init__(
-            children=[
-                widgets.HBox([self.image_dropdown, self.upload]),
-                widgets.HBox([self.class_dropdown, self.layer_dropdown]),
-                widgets.HBox([self.method_dropdown, self.alpha_input]),
-                self.view,
-                self.caption,
-            ]
+        self._lay_out(
+            [widgets.HBox([self.image_dropdown, self.upload]),
+             widgets.HBox([self.class_dropdown, self.layer_dropdown]),
+             widgets.HBox([self.method_dropdown, self.alpha_input])],
+            [self.class_dropdown, self.layer_dropdown, self.method_dropdown, self.alpha_input],
         )
-        self._update_classes()
-        self.redraw()
 
     # -- data -------------------------------------------------------------------------
 

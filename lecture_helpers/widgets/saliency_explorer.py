@@ -21,7 +21,7 @@ from ..colormaps import HEAT
 from ..modelview import view
 from ..saliency_maps import METHOD_TITLES, METHODS, fit_image, render_map, saliency
 from ..zoo import ZooModel
-from ._common import DescribedImage, TopClassMenu, image_dict, png_bytes
+from ._common import DescribedImage, TopClassMenu, png_bytes
 
 DEFAULT_IMAGES = ("cat_dog", "cat", "coffee", "dog")
 GAP = 8  # white pixels between the photo and its map
@@ -53,11 +53,7 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
         display_width: int = 672,
         **options: Any,
     ) -> None:
-        view(model)  # a clear TypeError for a non-model, an error for an unsupported one
-        self.model = model
-        self.images = image_dict(images, DEFAULT_IMAGES)
-        self.top_k = max(1, int(top_k))
-        self.cmap = cmap
+        self._set_up(model, images, DEFAULT_IMAGES, top_k, cmap)
         self.options = options
         self._fitted: dict[str, np.ndarray] = {}
         self._top: dict[str, list[tuple[int, str, float]]] = {}
@@ -78,18 +74,10 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
             format="png", layout=widgets.Layout(width=f"{display_width}px", max_width="100%")
         )
         self.caption = widgets.HTML()
-        self.image_dropdown.observe(self._on_image, names="value")
-        self.class_dropdown.observe(self._on_control, names="value")
-        self.method_dropdown.observe(self._on_control, names="value")
-        super().__init__(
-            children=[
-                widgets.HBox([self.image_dropdown, self.class_dropdown, self.method_dropdown]),
-                self.view,
-                self.caption,
-            ]
+        self._lay_out(
+            [widgets.HBox([self.image_dropdown, self.class_dropdown, self.method_dropdown])],
+            [self.class_dropdown, self.method_dropdown],
         )
-        self._update_classes()
-        self.redraw()
 
     # -- data -------------------------------------------------------------------------
 
