@@ -113,12 +113,13 @@ _LAZY_EXPORTS: dict[str, str] = {
     "colormaps": "colormaps",
     "plot_guided": "cam",
     "plot_randomization": "cam",
-    "attribution_metrics": "attribution_metrics",
-    "deletion_insertion": "attribution_metrics",
-    "cascading_randomization": "attribution_metrics",
-    "randomized_copy": "attribution_metrics",
-    "spearman_correlation": "attribution_metrics",
-    "plot_deletion_insertion": "attribution_metrics",
+    "faithfulness": "faithfulness",
+    "deletion_insertion": "faithfulness",
+    "plot_deletion_insertion": "faithfulness",
+    "sanity_check": "sanity_check",
+    "cascading_randomization": "sanity_check",
+    "randomized_copy": "sanity_check",
+    "spearman_correlation": "sanity_check",
     "figures": "figures",
     "figure_report": "figures",
     "grid_artifacts": "grid_artifacts",
@@ -129,7 +130,7 @@ _LAZY_EXPORTS: dict[str, str] = {
     "colourfulness": "image_quality",
     "period2_energy": "image_quality",
     "clipped_share": "image_quality",
-    "plot_faithfulness": "attribution_metrics",
+    "plot_faithfulness": "faithfulness",
 }
 
 

@@ -1,5 +1,5 @@
 """Grad-CAM and its relatives (lecture_helpers.cam) and the faithfulness checks
-(lecture_helpers.attribution_metrics)."""
+(lecture_helpers.sanity_check)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 import lecture_helpers as lh
-from lecture_helpers import attribution_metrics as am
+from lecture_helpers import sanity_check as am
 from lecture_helpers import cam
 from tests.tolerances import SAME_VALUE
 

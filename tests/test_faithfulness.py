@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import lecture_helpers as lh
-from lecture_helpers import attribution_metrics as am
+from lecture_helpers import faithfulness as am
 from tests.tolerances import SAME_VALUE
 
 matplotlib.use("Agg")
