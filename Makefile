@@ -51,7 +51,7 @@ test: setup web-assets
 # together execute both editions once (tests/test_student.py checks the solutions themselves).
 test-cpu: setup student
 	$(OTHER_CPU) $(BIN)/python -m pytest $(STUDENT_CORE) $(FURTHER) $(PYTEST_NB)
-	$(OTHER_CPU) $(BIN)/python -m pytest tests/test_claims.py tests/test_faithfulness.py -m "not slow"
+	$(OTHER_CPU) $(BIN)/python -m pytest tests/product/test_claims.py tests/test_attribution_metrics.py -m "not slow"
 
 # The fast loop while writing code: under 2 minutes on 2 cores. `make test` is the full suite.
 quick: setup

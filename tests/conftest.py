@@ -112,34 +112,41 @@ def _free_helper_caches_after_each_module():
 # Markers by module, for `make quick` (-m "not (notebook or browser or hub or slow or heavy or
 # claim)"): what runs notebooks, nbconvert or nbgrader, what drives Chromium, what starts a
 # JupyterHub, the long gradient ascents, and the suites of many full-size model computations
-# (the teaching claims carry `claim` already). A test module that joins one of these kinds is
-# listed here. `make quick` took 104 s of pytest (116 s in all) on 2 cores of an AMD EPYC,
-# 69 s (78 s) on an Intel Xeon with AVX-512 (2026-12-07).
+# (the teaching claims carry `claim` already). A test module whose tests are all of one of these
+# kinds is listed here by its path under tests/ (a module with only some such tests marks them
+# itself). `make quick` took 104 s of pytest (116 s in all) on 2 cores of an AMD EPYC, 69 s (78 s)
+# on an Intel Xeon with AVX-512 (2026-12-07).
 MODULE_MARKERS = {
-    "test_nbcheck_notebooks": "notebook",
-    "test_notebook_cost": "notebook",
-    "test_slides": "notebook",
-    "test_student": "notebook",
-    "test_course": "notebook",
-    "test_browser": "browser",
-    "test_accessibility": "browser",
-    "test_deck_widgets": "browser",
-    "test_hub": "hub",
-    "test_class_visualization": "slow",
-    "test_any_model": "heavy",
-    "test_cam": "heavy",
-    "test_guided_seams": "heavy",
-    "test_optimize": "heavy",
-    "test_saliency": "heavy",
+    "product/test_nbcheck_notebooks": "notebook",
+    "product/test_notebook_cost": "notebook",
+    "product/test_slides": "notebook",
+    "product/test_course": "notebook",
+    "check/test_student": "notebook",
+    "product/test_browser": "browser",
+    "product/test_accessibility": "browser",
+    "product/test_deck_widgets": "browser",
+    "product/test_hub": "hub",
+    "test_class_neurons": "slow",
+    "product/test_any_model": "heavy",
+    "attribution/test_grad_cam": "heavy",
+    "attribution/test_guided_backprop": "heavy",
+    "optimize/test_render": "heavy",
+    "test_saliency_maps": "heavy",
     "test_zoo": "heavy",
-    "test_class_widgets": "heavy",
-    "test_gradcam_explorer": "heavy",
+    "widgets/test_saliency_explorer": "heavy",
+    "widgets/test_gradcam_explorer": "heavy",
 }
+
+
+def module_path(module) -> str | None:
+    """A test module's path under tests/ without ".py" ("product/test_hub"); None outside tests/."""
+    package, _, rest = module.__name__.partition(".")
+    return rest.replace(".", "/") if package == "tests" and rest else None
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
-        marker = MODULE_MARKERS.get(module.__name__.rpartition(".")[2]) if module else None
+        marker = MODULE_MARKERS.get(module_path(module)) if module else None
         if marker:
             item.add_marker(marker)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import keras
 import matplotlib
@@ -11,8 +10,9 @@ import numpy as np
 from PIL import Image
 
 import lecture_helpers as lh
+from tests.notebook_files import ROOT
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 
 
 def _own_model_example() -> str:

@@ -23,8 +23,8 @@ import pytest
 
 from lecture_helpers.check import student
 from lecture_helpers.figures import output_png
+from tests.notebook_files import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "01_channels"
 STUDENTS = ("alice", "bob", "carol")
 

@@ -38,8 +38,8 @@ from hub.spawner import (
     parse_proc_cgroup,
     safe_name,
 )
+from tests.notebook_files import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 HUB = ROOT / "hub"
 GiB = 1024**3
 
