@@ -1,9 +1,12 @@
-"""Why guided backprop on EfficientNet-Lite0 shows block seams in notebook 4 (PROPOSAL.md).
+"""Guided backpropagation (lecture_helpers/attribution/guided_backprop.py): the guided rule by
+hand, every kind of ReLU, and why it shows block seams on EfficientNet-Lite0 in notebook 4
+(PROPOSAL.md).
 
-Not a bug, and not a 32-px grid: guided backprop's map carries a 2-px colour checkerboard
-(the stride-2 stem convolution, with the guided rule making every gradient that reaches it
-one-signed), and picking the nearest pixel to show the 448-px map in a 222-px panel turns
-that checkerboard into flat blocks (aliasing). Each test states one piece of the evidence
+The seams are not a bug, and not a 32-px grid: guided backprop's map carries a 2-px colour
+checkerboard (the stride-2 stem convolution, with the guided rule making every gradient that
+reaches it one-signed), and picking the nearest pixel to show the 448-px map in a 222-px panel
+turns that checkerboard into flat blocks (aliasing; the measures are
+lecture_helpers/grid_artifacts.py's). Each test of the seams states one piece of the evidence
 with a margin over the value measured on the default oneDNN path and under
 ``ONEDNN_MAX_CPU_ISA=SSE41`` (the measured values are noted beside each bound).
 """
@@ -11,18 +14,59 @@ with a margin over the value measured on the default oneDNN path and under
 from __future__ import annotations
 
 import keras
-import matplotlib
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import lecture_helpers as lh
 from lecture_helpers import cam
 from lecture_helpers import grid_artifacts as ga
-from lecture_helpers._quiet import tf
 from lecture_helpers.attribution import guided_backprop as guided_module
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+
+def test_guided_backprop_by_hand(tiny):
+    """d logit_0 / dx through guided ReLUs: only paths with an active unit AND a positive
+    gradient arriving at it pass."""
+    image = np.random.default_rng(3).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    x = image.astype(np.float32)
+    w1 = tiny.get_layer("conv").get_weights()[0][0, 0]  # (3, 2)
+    w2 = tiny.get_layer("logits").get_weights()[0][:, 0]  # (2,)
+    pre = x @ w1  # (8, 8, 2)
+    upstream = np.broadcast_to(w2 / 64.0, pre.shape)  # gradient at the ReLU output
+    gate = (pre > 0) & (upstream > 0)
+    expected = (upstream * gate) @ w1.T
+    guided = lh.guided_backprop(tiny, image, 0)
+    np.testing.assert_allclose(guided, expected, rtol=1e-4, atol=1e-7)
+    # The original model keeps its ordinary gradient (nothing was mutated).
+    xt = tf.constant(x[None])
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        logit = keras.Model(tiny.input, tiny.get_layer("logits").output)(xt)[:, 0]
+    plain = tape.gradient(logit, xt).numpy()[0]
+    np.testing.assert_allclose(plain, (upstream * (pre > 0)) @ w1.T, rtol=1e-4, atol=1e-7)
+    assert isinstance(tiny.get_layer("relu"), keras.layers.ReLU)
+
+
+def test_guided_backprop_handles_relu6_and_builtin_relu(effnet, catsdogs, cat):
+    clone = cam.guided_model(effnet)
+    assert clone is not effnet.model
+    kinds = {type(layer).__name__ for layer in clone.layers}
+    assert "GuidedReLU" in kinds and "ReLU" not in kinds
+    assert all(type(layer).__name__ == "ReLU" for layer in effnet.model.layers if "activation"
+               in layer.name and not layer.name.startswith("top") and layer.name != "image")
+    g = lh.guided_backprop(effnet, cat)
+    assert g.shape == (224, 224, 3) and np.all(np.isfinite(g)) and np.abs(g).max() > 0
+    # Conv2D(activation="relu") layers of the cats model are guided too.
+    g2 = lh.guided_backprop(catsdogs, lh.sample_image("kitten"), "cat")
+    assert g2.shape == (256, 256, 3) and np.abs(g2).max() > 0
+    ggc = lh.guided_grad_cam(effnet, cat)
+    assert ggc.shape == (224, 224, 3)
+    assert np.all(np.abs(ggc) <= np.abs(g) + 1e-9)
+
+
+# ---------------------------------------------------------------------------
+# The seams: EfficientNet-Lite0 on the scene of notebook 4
+
 
 SIZE = (224, 448)  # notebook 4's scene, as it is
 CLASSES = [282, 162]  # tiger cat, beagle: notebook 4's cat_class and dog_class
@@ -33,88 +77,6 @@ def _magnitude(attribution: np.ndarray) -> np.ndarray:
     return np.abs(attribution).sum(axis=-1)
 
 
-# ---------------------------------------------------------------------------
-# The two measures, on maps made to order
-
-
-def _synthetic(seed: int = 0) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    noise = rng.normal(size=(*SIZE, 3))
-    blocks = np.kron(rng.normal(size=(7, 14, 3)), np.ones((32, 32, 1)))  # one level per cell
-    parity = (np.arange(SIZE[0])[:, None] + np.arange(SIZE[1])[None]) % 2
-    checker = parity[..., None] * np.array([1.0, -1.0, 0.5])
-    return {"noise": noise, "blocks": blocks, "checker": checker}
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_grid_artifact_score_sees_blocks_but_not_noise_or_a_checkerboard(seed):
-    maps = _synthetic(seed)
-    noise, blocks = maps["noise"], maps["blocks"]
-    assert 1.0 <= ga.grid_artifact_score(noise) < 1.5  # measured 1.0-1.4 over 200 seeds
-    # Faint blocks (a fifth of the noise) on the grid or half a cell away: ~4.
-    assert ga.grid_artifact_score(noise + 0.2 * blocks) > 2.5
-    assert ga.grid_artifact_score(noise + 0.2 * np.roll(blocks, (16, 16), (0, 1))) > 2.5
-    assert ga.grid_artifact_score(noise + maps["checker"]) < 1.5  # averages out in a cell
-    assert ga.grid_artifact_score(noise[..., 0] + 0.2 * blocks[..., 0]) > 2.5  # a 2-D map
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_checkerboard_score_sees_a_checkerboard_but_not_noise_or_blocks(seed):
-    maps = _synthetic(seed)
-    noise = maps["noise"]
-    assert 0.7 < ga.checkerboard_score(noise) < 1.4
-    assert ga.checkerboard_score(noise + 0.3 * maps["checker"]) > 4.0  # measured ~6
-    assert ga.checkerboard_score(noise + 0.5 * maps["blocks"]) < 1.5
-
-
-def test_the_photo_itself_has_neither():
-    photo = lh.sample_image("cat_dog").astype(np.float64)
-    assert ga.grid_artifact_score(photo) < 1.5
-    assert ga.checkerboard_score(photo) < 1.5
-
-
-def test_the_measures_refuse_what_they_cannot_measure():
-    with pytest.raises(ValueError, match="3 cells"):
-        ga.grid_artifact_score(np.zeros((64, 448)), period=32)
-    with pytest.raises(ValueError, match="period"):
-        ga.grid_artifact_score(np.zeros((224, 448)), period=1)
-    with pytest.raises(ValueError, match="NaN"):
-        ga.checkerboard_score(np.full((32, 32), np.nan))
-    with pytest.raises(ValueError, match=r"\(H, W\)"):
-        ga.checkerboard_score(np.zeros((2, 32, 32, 3)))
-    assert ga.grid_artifact_score(np.ones((96, 96))) == 1.0  # a constant map: nothing to see
-
-
-# ---------------------------------------------------------------------------
-# The display: picking the nearest pixel aliases a 2-px checkerboard into blocks
-
-
-def test_display_nearest_picks_the_pixels_matplotlib_picks():
-    """An index image drawn by Agg at 222 x 111 px, as notebook 4's panels are: the
-    columns and rows shown are ``display_nearest``'s (odd ones, then even ones after ~111
-    px, and so on: the phase flips that make the blocks)."""
-    height, width = SIZE
-    index = np.zeros((height, width, 3), np.uint8)
-    index[..., 0] = np.arange(width)[None] % 256
-    index[..., 1] = np.arange(width)[None] // 256
-    index[..., 2] = np.arange(height)[:, None]
-    fig = plt.figure(figsize=(PANEL_WIDTH / 72, PANEL_WIDTH / 2 / 72), dpi=72)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.imshow(index, interpolation="nearest")
-    ax.axis("off")
-    fig.canvas.draw()
-    shown = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
-    plt.close(fig)
-    expected = ga.display_nearest(index, PANEL_WIDTH).astype(int)
-    assert shown.shape == expected.shape == (111, 222, 3)
-    columns = shown[..., 0] + 256 * shown[..., 1]
-    assert np.mean(columns == expected[..., 0] + 256 * expected[..., 1]) > 0.95
-    assert np.mean(shown[..., 2] == expected[..., 2]) > 0.95
-    picked = expected[0, :, 0] + 256 * expected[0, :, 1]
-    flips = np.flatnonzero(np.diff(picked % 2)) + 1
-    assert list(flips) == [55, 111, 166], picked  # odd columns, even from 112, odd, even
-
-
 def _coarse_colour_error(attribution: np.ndarray, cell: int = 8) -> float:
     """Mean |colour difference| between the nearest-pixel and the averaged 222-px display,
     in ``cell`` x ``cell`` screen-pixel means (what the eye sees as blocks), / map's std."""
@@ -123,15 +85,6 @@ def _coarse_colour_error(attribution: np.ndarray, cell: int = 8) -> float:
     rows, cols = diff.shape[0] // cell, diff.shape[1] // cell
     coarse = diff[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell, -1).mean((1, 3))
     return float(np.abs(coarse).mean())
-
-
-# ---------------------------------------------------------------------------
-# EfficientNet-Lite0 on the scene of notebook 4
-
-
-@pytest.fixture(scope="module")
-def scene():
-    return lh.sample_image("cat_dog")
 
 
 @pytest.fixture(scope="module")
@@ -288,40 +241,3 @@ def test_control_the_checkerboard_needs_a_stride_2_convolution(scene, seed):
         if head == "flatten":
             v = lh.saliency(strided, image, 0, method="vanilla", verbose=False)
             assert ga.checkerboard_score(v.attributions[0]) < 2.0
-
-
-# ---------------------------------------------------------------------------
-# The figure
-
-
-@pytest.mark.parametrize("dpi", [72, 100])
-def test_plot_checkerboard_aliasing_is_legible(dpi):
-    maps = _synthetic(0)
-    attribution = maps["noise"] + 0.5 * maps["checker"]
-    with matplotlib.rc_context({"figure.dpi": dpi}):
-        fig = lh.plot_checkerboard_aliasing(attribution, maps["noise"])
-        fig.canvas.draw()
-    try:
-        assert isinstance(fig, matplotlib.figure.Figure)
-        assert fig.dpi == dpi and fig.get_size_inches()[0] <= 11.5
-        colorbars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
-        panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
-        assert len(colorbars) == 1 and len(panels) == 4
-        titles = [ax.get_title() for ax in panels]
-        assert "nearest pixel" in titles[0] and "averaged" in titles[1]
-        assert "full size" in titles[2] and "phase" in titles[3]
-        assert colorbars[0] in fig.axes and panels[2].images  # the close-up's colour scale
-        for ax in panels:
-            box = ax.get_window_extent()
-            assert box.width >= 160 and box.height >= 160, (ax.get_title(), box)
-        texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
-        assert texts and min(t.get_fontsize() for t in texts) >= 10
-        legend = panels[3].get_legend()
-        assert legend is not None and len(legend.get_texts()) == 4  # R, G, B, reference
-    finally:
-        plt.close(fig)
-
-
-def test_plot_checkerboard_aliasing_wants_a_colour_map():
-    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
-        lh.plot_checkerboard_aliasing(np.zeros((224, 448)))

@@ -49,7 +49,7 @@ def loop_weights(grads):
 def test_channel_weights_right_solutions_pass(solution):
     feedback = run("channel_weights", solution)
     assert feedback.passed, str(feedback)
-    assert feedback.cases == len(ex4._weight_cases())
+    assert feedback.cases == len(exercise("channel_weights").cases())
 
 
 def g(grads):
@@ -196,10 +196,11 @@ def test_channel_weights_errors_are_explained(function, error, hint):
 
 
 def test_channel_weights_cases_have_distinct_axis_sizes():
-    shapes = [case.info["grads"].shape for case in ex4._weight_cases()]
+    shapes = [case.info["grads"].shape for case in exercise("channel_weights").cases()]
     assert any(len({i, j, k}) == 3 for _, i, j, k in shapes)
     assert any(i != j for _, i, j, _ in shapes)  # non-square: i and j cannot be mixed up
-    kinds = {type(case.args[0]).__module__.split(".")[0] for case in ex4._weight_cases()}
+    kinds = {type(case.args[0]).__module__.split(".")[0]
+             for case in exercise("channel_weights").cases()}
     assert kinds == {"numpy", "tensorflow"}
 
 
@@ -262,7 +263,7 @@ def test_grad_cam_heatmap_matches_the_products_grad_cam():
 def test_grad_cam_heatmap_right_solutions_pass(solution):
     feedback = run("grad_cam_heatmap", solution)
     assert feedback.passed, str(feedback)
-    assert feedback.cases == len(ex4._heatmap_cases())
+    assert feedback.cases == len(exercise("grad_cam_heatmap").cases())
 
 
 def _weighted_sum(A, alpha):
@@ -487,7 +488,7 @@ def test_zero_division_in_the_all_negative_case_is_explained():
 
 
 def test_heatmap_cases_cover_the_brief():
-    cases = ex4._heatmap_cases()
+    cases = exercise("grad_cam_heatmap").cases()
     shapes = [case.info["A"].shape for case in cases]
     assert (1, 7, 14, 16) in shapes and (1, 7, 7, 8) in shapes
     assert any(isinstance(case.args[0], tf.Tensor) for case in cases)
@@ -559,8 +560,9 @@ def test_checks_do_not_change_the_cases():
         return notebook_heatmap(A, alpha)
 
     pairs = [
-        ("channel_weights", ex4._weight_cases, in_place_weights, WEIGHT_MISTAKES),
-        ("grad_cam_heatmap", ex4._heatmap_cases, in_place_heatmap, HEATMAP_MISTAKES),
+        ("channel_weights", exercise("channel_weights").cases, in_place_weights, WEIGHT_MISTAKES),
+        ("grad_cam_heatmap", exercise("grad_cam_heatmap").cases, in_place_heatmap,
+         HEATMAP_MISTAKES),
     ]
     for key, cases, function, mistakes in pairs:
         before = _snapshot(cases())

@@ -23,7 +23,7 @@ SCAFFOLDING = {
     r"traced \d+ time": "a compilation count",
     r"make (?:bench|test|quick|test-cpu|test-isa)\b|benchmarks/|bench_\w+\.py":
         "a pointer to the test or benchmark suite",
-    r"\bpytest\b|\bnbval\b|tests/test_\w+": "a test runner or test file",
+    r"\bpytest\b|\bnbval\b|tests/(?:\w+/)*test_\w+": "a test runner or test file",
     r"ONEDNN_|LECTURE_HELPERS_(?:PERTURB|SEED_SHIFT)": "a maintainer's switch",
 }
 

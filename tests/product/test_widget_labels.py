@@ -7,7 +7,8 @@ handle has no name at all, whatever its description (ipywidgets 8 gives noUiSlid
 for it; axe-core: aria-input-field-name), so the widgets use number boxes and menus instead.
 An ``Image`` shows its ``tooltip`` as the <img>'s title, which is its accessible name: each
 picture's is generated from what it draws. Each widget is built on a small Keras model, its
-controls collected from its boxes. tests/test_accessibility.py audits them drawn in a browser.
+controls collected from its boxes. tests/product/test_accessibility.py audits them drawn in a
+browser.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 import lecture_helpers as lh
+from lecture_helpers.figures import figure_report
 
 matplotlib.use("Agg")
 
@@ -53,4 +54,20 @@ def test_a_title_wider_than_a_narrow_picture_widens_the_figure_not_the_picture()
 
 def test_a_widget_without_a_picture_is_named():
     with pytest.raises(TypeError, match="object has no picture"):
+        lh.widgets.snapshot(object())
+
+
+@pytest.mark.usefixtures("slide_defaults")
+def test_snapshot_draws_the_widget_picture_pixel_for_pixel(effnet):
+    import io
+
+    from PIL import Image
+
+    explorer = lh.widgets.GradCAMExplorer(effnet, {"cat": lh.sample_image("cat")})
+    fig = lh.widgets.snapshot(explorer, title="now")
+    shown = np.asarray(Image.open(io.BytesIO(bytes(explorer.view.value))).convert("RGB"))
+    report = figure_report(fig)
+    assert report["panels"][0]["image_shape"] == list(shown.shape[:2])
+    assert report["panels"][0]["image_scale"] == pytest.approx(1.0, abs=0.02)
+    with pytest.raises(TypeError, match="lh.widgets.GradCAMExplorer"):
         lh.widgets.snapshot(object())
