@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The student edition of the notebooks (`make student`). A going-further notebook has no exercise:
-# its student edition is the instructor notebook itself (tests/test_student.py).
+# its student edition is the instructor notebook itself (tests/check/test_student.py).
 STUDENT   := build/student
 STUDENT_CORE = $$(ls $(STUDENT)/[0-9][0-9]_*.ipynb | grep -v _further_)
 FURTHER      = $$(ls notebooks/[0-9][0-9]_further_*.ipynb)
@@ -48,10 +48,10 @@ test: setup web-assets
 # The notebooks and the teaching claims again, as another CPU would run them (CI runs it after
 # `test`). The core notebooks run here in their student edition: its cells are the instructor
 # notebook's, each exercise a stub whose check hands back the reference solution, so the two runs
-# together execute both editions once (tests/test_student.py checks the solutions themselves).
+# together execute both editions once (tests/check/test_student.py checks the solutions themselves).
 test-cpu: setup student
 	$(OTHER_CPU) $(BIN)/python -m pytest $(STUDENT_CORE) $(FURTHER) $(PYTEST_NB)
-	$(OTHER_CPU) $(BIN)/python -m pytest tests/test_claims.py tests/test_faithfulness.py -m "not slow"
+	$(OTHER_CPU) $(BIN)/python -m pytest tests/product/test_claims.py -m "not slow"
 
 # The fast loop while writing code: under 2 minutes on 2 cores. `make test` is the full suite.
 quick: setup
@@ -115,7 +115,8 @@ OFFLINE_OPTIONS = --HTMLExporter.mathjax_url='$(MATHJAX_URL)' \
 # theme is reveal's "white", whose fonts come with it (the default, "simple", loads Google
 # fonts). No input prompts and Pygments' code colours, as `make html` (contrast), and the
 # template nbconvert/lecture_slides/ (alt text, underlined links, headings in their own case):
-# tests/test_accessibility.py audits them, tests/test_deck_widgets.py opens them offline.
+# tests/product/test_accessibility.py audits them, tests/product/test_deck_widgets.py opens them
+# offline.
 SLIDES_OPTIONS := --SlidesExporter.reveal_width=1280 --SlidesExporter.reveal_height=800 \
 	--no-prompt --CSSHTMLHeaderPreprocessor.style=default \
 	--SlidesExporter.reveal_scroll=True --SlidesExporter.reveal_theme=white \
@@ -133,7 +134,7 @@ slides: setup web-assets
 # Each notebook as one HTML page, into build/html/ (a course site). No input prompts, and
 # Pygments' own code colours: the default export's prompts (2.2:1) and JupyterLab's code colours
 # (4.2-4.4:1) fall below WCAG AA's 4.5:1 contrast. The template nbconvert/lecture/ underlines links.
-# tests/test_accessibility.py audits these pages.
+# tests/product/test_accessibility.py audits these pages.
 HTML_OPTIONS := --no-prompt --CSSHTMLHeaderPreprocessor.style=default $(OFFLINE_OPTIONS) \
 	--TemplateExporter.extra_template_basedirs=nbconvert --template=lecture
 

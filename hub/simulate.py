@@ -1,6 +1,6 @@
 """Run hub/jupyterhub_config.py on 127.0.0.1 and drive it as students do, through the proxy.
 
-Used by the load test (``python -m benchmarks.hub_load``) and ``tests/test_hub.py``:
+Used by the load test (``python -m benchmarks.hub_load``) and ``tests/product/test_hub.py``:
 
 * :class:`LocalHub` starts the real JupyterHub (DummyAuthenticator, the cgroup spawner,
   hub/limits.json) with its database, logs and the students' homes in one temporary folder, plus

@@ -32,7 +32,7 @@ def skip_slow_imports() -> None:
     """Keep jsonschema from importing rfc3987-syntax, which compiles its Lark grammars at import:
     3.3 of the server's ~6 CPU-seconds of start-up, which a class logging in at once pays on few
     cores. jsonschema then only lacks its "iri" format check, which no Jupyter event schema uses
-    (tests/test_hub.py checks that the server still starts and runs a cell)."""
+    (tests/product/test_hub.py checks that the server still starts and runs a cell)."""
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 

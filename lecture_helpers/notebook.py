@@ -59,7 +59,8 @@ def setup_notebook(seed: int = 0, dpi: int = 100) -> None:
     install_figure_reports()
 
 
-# The first code cell of every notebook, verbatim (tests/test_notebook_hygiene.py checks it).
+# The first code cell of every notebook, verbatim (checked by
+# tests/product/test_notebook_hygiene.py).
 # The repository is the one setting [tool.lecture-helpers] in pyproject.toml
 # (scripts/set_repository.py changes it everywhere).
 DEFAULT_REPOSITORY = "https://github.com/visualizing-convnets/lecture"

@@ -7,8 +7,8 @@ MathJax and the renderer. This script downloads each pinned tarball from the npm
 checks its sha256, and unpacks only the files used into build/web-assets/<package>@<version>/.
 Each folder appears in one rename once complete, so an interrupted run leaves no half-written
 file. ``--publish DIR`` then copies the ones the exports load into DIR/web-assets/, which the
-exports name by relative URLs: a published folder needs no CDN (tests/test_deck_widgets.py opens
-the decks with every network request refused).
+exports name by relative URLs: a published folder needs no CDN
+(tests/product/test_deck_widgets.py opens the decks with every network request refused).
 
 Run ``python scripts/web_assets.py`` (``make web-assets``; ``make test`` runs it). It needs
 the registry once; afterwards it only checks that the folders are there.
@@ -53,7 +53,7 @@ class NpmTarball:
         return any(path == f or (f.endswith("/") and path.startswith(f)) for f in self.files)
 
 
-# The versions the decks load (see the Makefile's SLIDES_OPTIONS; tests/test_deck_widgets.py
+# The versions the decks load (see the Makefile's SLIDES_OPTIONS; tests/product/test_deck_widgets.py
 # fails when a deck asks for a file these do not provide). ipywidgets 8 saves widget state
 # as version_major 2 (model modules "2.0.0"), which @jupyter-widgets/html-manager 1.x renders.
 # require.js: the version nbconvert's HTMLExporter.require_js_url names (cdnjs serves it
@@ -108,7 +108,7 @@ TARBALLS: dict[str, NpmTarball] = {
             "localization/en/",
         ),
     ),
-    # Deque's accessibility engine: tests/test_accessibility.py injects it into the exports.
+    # Deque's accessibility engine: tests/product/test_accessibility.py injects it into the exports.
     "axe-core": NpmTarball(
         name="axe-core",
         version="4.14.1",

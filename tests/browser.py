@@ -1,4 +1,5 @@
-"""Drive a real JupyterLab in Debian's Chromium with Playwright (used by tests/test_browser.py)."""
+"""Drive a real JupyterLab in Debian's Chromium with Playwright (used by
+tests/product/test_browser.py)."""
 
 from __future__ import annotations
 

@@ -74,9 +74,142 @@ def catsdogs():
     return lh.load_model("cats_vs_dogs_small")
 
 
+@pytest.fixture(scope="module")
+def model(effnet):
+    """efficientnet_lite0, under the name the tests of one model's helpers give it."""
+    return effnet
+
+
+@pytest.fixture(scope="module")
+def cats(catsdogs):
+    """cats_vs_dogs_small, under the name the tests of the activations give it."""
+    return catsdogs
+
+
+@pytest.fixture(scope="module")
+def small():
+    """The slide's small convnet (lh.lecture_small_convnet), its weights drawn from seed 0."""
+    import keras
+
+    import lecture_helpers as lh
+
+    keras.utils.set_random_seed(0)
+    return lh.lecture_small_convnet()
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """x → 1x1 conv (2 channels, fixed weights) → ReLU → global average → Dense(2) logits
+    → softmax: small enough to check gradients by hand."""
+    import keras
+    import numpy as np
+
+    inputs = keras.Input((8, 8, 3), name="image")
+    conv = keras.layers.Conv2D(2, 1, use_bias=False, name="conv")
+    x = conv(inputs)
+    x = keras.layers.ReLU(name="relu")(x)
+    features = x
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    dense = keras.layers.Dense(2, name="logits")
+    x = dense(x)
+    outputs = keras.layers.Activation("softmax", name="probs")(x)
+    model = keras.Model(inputs, outputs, name="tiny")
+    conv.set_weights([np.array([[[[1.0, -0.5], [0.5, 1.0], [-1.0, 0.5]]]], np.float32)])
+    dense.set_weights([np.array([[2.0, -1.0], [-3.0, 1.5]], np.float32), np.zeros(2, np.float32)])
+    assert features.shape[1:] == (8, 8, 2)
+    return model
+
+
+@pytest.fixture(scope="module")
+def gap_model():
+    """Two seeded convolutions, global average pooling and a softmax head, on 32x32 images."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((32, 32, 3))
+    x = layers.Rescaling(1 / 255.0)(inputs)
+    x = layers.Conv2D(6, 3, activation="relu", name="conv_a")(x)
+    x = layers.Conv2D(8, 3, activation="relu", name="conv_b")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Dense(3, activation="softmax", name="head")(x)
+    return keras.Model(inputs, outputs)
+
+
+@pytest.fixture(scope="module")
+def noise_photo():
+    """A 32x48 picture of seeded uniform noise (uint8)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (32, 48, 3), dtype=np.uint8)
+
+
+# -- the sample photos ----------------------------------------------------------------------
+
+
+def _sample_photo(name: str, **options):
+    """A fixture (one per test module): the sample photo ``name`` (lh.sample_image)."""
+
+    @pytest.fixture(scope="module", name=name)
+    def photo():
+        import lecture_helpers as lh
+
+        return lh.sample_image(name, **options)
+
+    return photo
+
+
+cat = _sample_photo("cat")
+kitten = _sample_photo("kitten")
+coffee = _sample_photo("coffee", size=224)
+
+
+@pytest.fixture(scope="module")
+def scene():
+    """The cat|dog scene of notebooks 3 and 4."""
+    import lecture_helpers as lh
+
+    image = lh.sample_image("cat_dog")
+    assert image.shape == (224, 448, 3)  # cat on the left half, dog on the right
+    return image
+
+
+SCENE_SIZE = (224, 448)  # the cat|dog scene at its native aspect ratio
+CAT_CLASSES = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian cat
+DOG_CLASSES = range(151, 269)
+
+
+@pytest.fixture(scope="module")
+def scene_classes(effnet, scene):
+    """The best cat class and the best dog class for the whole scene, from the model."""
+    x = effnet.preprocess(scene, size=SCENE_SIZE)
+    scores = effnet.score_model(x).numpy()[0]
+    cat_class = max(CAT_CLASSES, key=lambda i: scores[i])
+    dog_class = max(DOG_CLASSES, key=lambda i: scores[i])
+    return cat_class, dog_class
+
+
+def left_fraction(heatmap) -> float:
+    """The share of a map's mass on its left half (the scene's cat)."""
+    half = heatmap.shape[1] // 2
+    return float(heatmap[:, :half].sum() / heatmap.sum())
+
+
+@pytest.fixture
+def slide_defaults():
+    """Draw as a notebook does after lh.setup_notebook (100 dpi, 11 pt); close every figure."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context({"figure.dpi": 100, "font.size": 11}):
+        yield
+    plt.close("all")
+
+
 # The class recipe (lh.visualize_class's defaults) on four classes, 256 steps at 224 px, seed 2:
 # notebooks 3 and 06 run seed 0 (`make test`) and seed 1 (`make test-cpu`). One run shared by
-# tests/test_class_visualization.py and tests/test_claims.py.
+# tests/optimize/test_render.py, tests/test_class_neurons.py and tests/product/test_claims.py.
 RECIPE_CLASSES = ["flamingo", 1, "monarch", "strawberry"]  # by name and by index (1: goldfish)
 RECIPE_STEPS = 256
 
@@ -112,34 +245,56 @@ def _free_helper_caches_after_each_module():
 # Markers by module, for `make quick` (-m "not (notebook or browser or hub or slow or heavy or
 # claim)"): what runs notebooks, nbconvert or nbgrader, what drives Chromium, what starts a
 # JupyterHub, the long gradient ascents, and the suites of many full-size model computations
-# (the teaching claims carry `claim` already). A test module that joins one of these kinds is
-# listed here. `make quick` took 104 s of pytest (116 s in all) on 2 cores of an AMD EPYC,
-# 69 s (78 s) on an Intel Xeon with AVX-512 (2026-12-07).
+# (the teaching claims carry `claim` already). A test module whose tests are all of one of these
+# kinds is listed here by its path under tests/ (a module with only some such tests marks them
+# itself). `make quick` took 104 s of pytest (116 s in all) on 2 cores of an AMD EPYC, 69 s (78 s)
+# on an Intel Xeon with AVX-512 (2026-12-07).
 MODULE_MARKERS = {
-    "test_nbcheck_notebooks": "notebook",
-    "test_notebook_cost": "notebook",
-    "test_slides": "notebook",
-    "test_student": "notebook",
-    "test_course": "notebook",
-    "test_browser": "browser",
-    "test_accessibility": "browser",
-    "test_deck_widgets": "browser",
-    "test_hub": "hub",
-    "test_class_visualization": "slow",
-    "test_any_model": "heavy",
-    "test_cam": "heavy",
-    "test_guided_seams": "heavy",
-    "test_optimize": "heavy",
-    "test_saliency": "heavy",
+    "product/test_nbcheck_notebooks": "notebook",
+    "product/test_notebook_cost": "notebook",
+    "product/test_slides": "notebook",
+    "product/test_course": "notebook",
+    "check/test_student": "notebook",
+    "product/test_browser": "browser",
+    "product/test_accessibility": "browser",
+    "product/test_deck_widgets": "browser",
+    "product/test_hub": "hub",
+    "test_class_neurons": "slow",
+    "test_class_presets": "slow",
+    "test_class_robustness": "slow",
+    "product/test_any_model": "heavy",
+    "attribution/test_engine": "heavy",
+    "attribution/test_grad_cam": "heavy",
+    "attribution/test_grad_cam_plus_plus": "heavy",
+    "attribution/test_guided_backprop": "heavy",
+    "attribution/test_integrated_gradients": "heavy",
+    "attribution/test_layers": "heavy",
+    "attribution/test_maps": "heavy",
+    "attribution/test_score_cam": "heavy",
+    "attribution/test_vanilla": "heavy",
+    "optimize/test_engine": "heavy",
+    "optimize/test_objectives": "heavy",
+    "optimize/test_param": "heavy",
+    "optimize/test_regularizers": "heavy",
+    "optimize/test_transform": "heavy",
+    "test_grid_artifacts": "heavy",
+    "test_modelfile": "heavy",
     "test_zoo": "heavy",
-    "test_class_widgets": "heavy",
-    "test_gradcam_explorer": "heavy",
+    "widgets/test_class_visualizer": "heavy",
+    "widgets/test_gradcam_explorer": "heavy",
+    "widgets/test_saliency_explorer": "heavy",
 }
+
+
+def module_path(module) -> str | None:
+    """A test module's path under tests/ without ".py" ("product/test_hub"); None outside tests/."""
+    package, _, rest = module.__name__.partition(".")
+    return rest.replace(".", "/") if package == "tests" and rest else None
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
-        marker = MODULE_MARKERS.get(module.__name__.rpartition(".")[2]) if module else None
+        marker = MODULE_MARKERS.get(module_path(module)) if module else None
         if marker:
             item.add_marker(marker)

@@ -1,46 +1,19 @@
-"""Intermediate activations: activation models, channel grids, layer statistics."""
+"""Channel grids and their plots (lecture_helpers/activations.py). The activation model is
+tested in tests/test_layer_outputs.py, the layer statistics in tests/test_layer_stats.py."""
 
 from __future__ import annotations
 
 import math
 
-import keras
 import matplotlib
 import numpy as np
 import pytest
 
 import lecture_helpers as lh
-from lecture_helpers import activations as A
+from lecture_helpers.figures import figure_report, rule_violations
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
-SLIDE_SHAPES = {
-    "conv2d_0": (1, 148, 148, 32),
-    "max_pooling2d_0": (1, 74, 74, 32),
-    "conv2d_1": (1, 72, 72, 64),
-    "max_pooling2d_1": (1, 36, 36, 64),
-    "conv2d_2": (1, 34, 34, 128),
-    "max_pooling2d_2": (1, 17, 17, 128),
-    "conv2d_3": (1, 15, 15, 128),
-    "max_pooling2d_3": (1, 7, 7, 128),
-}
-
-
-@pytest.fixture(scope="module")
-def small():
-    keras.utils.set_random_seed(0)
-    return lh.lecture_small_convnet()
-
-
-@pytest.fixture(scope="module")
-def cats():
-    return lh.load_model("cats_vs_dogs_small")
-
-
-@pytest.fixture(scope="module")
-def kitten():
-    return lh.sample_image("kitten")
 
 
 def loop_channel_grid(activation, cols, padding, pad_value):
@@ -58,122 +31,6 @@ def loop_channel_grid(activation, cols, padding, pad_value):
         top, left = r * (h + padding), col * (w + padding)
         grid[top : top + h, left : left + w] = tile
     return grid
-
-
-# --- which layers -----------------------------------------------------------------------
-
-
-def test_default_layers_of_the_lecture_convnet_are_the_slides(small):
-    assert lh.feature_map_layers(small) == list(SLIDE_SHAPES)
-
-
-def test_default_layers_of_cats_model_are_its_conv_and_pool_layers(cats):
-    assert lh.feature_map_layers(cats) == [
-        "conv2d_0", "max_pooling2d_0", "conv2d_1", "max_pooling2d_1", "conv2d_2", "max_pooling2d_2"
-    ]
-
-
-def test_default_layers_of_efficientnet_are_its_activation_layers():
-    names = lh.feature_map_layers(lh.load_model("efficientnet_lite0"))
-    assert names[0] == "stem_activation" and names[-1] == "top_activation"
-    assert len(names) == 33 and all(n.endswith("activation") for n in names)
-
-
-def test_model_without_feature_maps_raises_listing_layers():
-    inputs = keras.Input((4,))
-    model = keras.Model(inputs, keras.layers.Dense(2, name="only_dense")(inputs))
-    with pytest.raises(ValueError, match="only_dense"):
-        lh.feature_map_layers(model)
-
-
-# --- activation model ---------------------------------------------------------------------
-
-
-def test_activation_model_is_built_once_per_model_and_layers(small, cats):
-    first = lh.activation_model(small)
-    assert lh.activation_model(small) is first
-    assert lh.activation_model(small, list(SLIDE_SHAPES)) is first
-    other = lh.activation_model(small, "conv2d_1")
-    assert other is not first and other.layer_names == ("conv2d_1",)
-    assert lh.activation_model(cats) is lh.activation_model(cats)
-
-
-def test_unknown_layer_lists_the_valid_names(small):
-    with pytest.raises(ValueError, match="no_such_layer") as info:
-        lh.activation_model(small, ["conv2d_0", "no_such_layer"])
-    assert "conv2d_0" in str(info.value) and "max_pooling2d_3" in str(info.value)
-    with pytest.raises(ValueError, match="empty"):
-        lh.activation_model(small, [])
-    with pytest.raises(TypeError, match="ZooModel"):
-        lh.activation_model("not a model")
-
-
-def test_activations_have_the_slides_shapes_in_layer_order(small, kitten):
-    acts = lh.get_activations(small, kitten)
-    assert list(acts) == list(SLIDE_SHAPES)
-    assert {k: v.shape for k, v in acts.items()} == SLIDE_SHAPES
-    assert all(v.dtype == np.float32 for v in acts.values())
-    text = lh.format_shapes(acts)
-    assert text.splitlines()[0] == "(1, 148, 148, 32)  conv2d_0"
-    assert text.splitlines()[-1] == "(1, 7, 7, 128)     max_pooling2d_3"
-
-
-def test_requested_order_is_kept(small, kitten):
-    order = ["max_pooling2d_3", "conv2d_0", "conv2d_2"]
-    assert list(lh.get_activations(small, kitten, order)) == order
-
-
-def test_activations_equal_a_plain_submodel(small, kitten):
-    x = lh.activation_model(small).prepare(kitten)
-    acts = lh.get_activations(small, x)
-    for name in ("conv2d_0", "max_pooling2d_2"):
-        reference = keras.Model(small.input, small.get_layer(name).output)(x, training=False)
-        np.testing.assert_allclose(acts[name], np.asarray(reference), rtol=1e-5, atol=1e-5)
-
-
-def test_activation_model_input_and_subset(small, kitten):
-    am = lh.activation_model(small)
-    acts = lh.get_activations(am, [kitten, lh.sample_image("dog")], layer=["conv2d_3"])
-    assert list(acts) == ["conv2d_3"] and acts["conv2d_3"].shape == (2, 15, 15, 128)
-    with pytest.raises(ValueError, match="conv2d_0"):
-        lh.get_activations(lh.activation_model(small, "conv2d_3"), kitten, layer=["conv2d_0"])
-
-
-def test_zoo_model_images_are_preprocessed_like_predict(cats, kitten):
-    acts = lh.get_activations(cats, kitten, ["conv2d_0"])
-    assert acts["conv2d_0"].shape == (1, 254, 254, 16)
-    x = cats.preprocess(kitten)
-    np.testing.assert_array_equal(lh.activation_model(cats, "conv2d_0").prepare(kitten), x)
-    again = lh.get_activations(cats, x, ["conv2d_0"])
-    np.testing.assert_allclose(again["conv2d_0"], acts["conv2d_0"])
-
-
-def test_efficientnet_any_multiple_of_32():
-    effnet = lh.load_model("efficientnet_lite0")
-    x = np.random.default_rng(0).uniform(0, 255, (1, 64, 64, 3)).astype(np.float32)
-    acts = lh.get_activations(effnet, x, ["stem_activation", "top_activation"])
-    assert acts["stem_activation"].shape == (1, 32, 32, 32)
-    assert acts["top_activation"].shape == (1, 2, 2, 1280)
-    assert 0.0 <= acts["stem_activation"].min() and acts["stem_activation"].max() <= 6.0  # ReLU6
-
-
-@pytest.mark.parametrize(
-    ("bad", "error", "message"),
-    [
-        (np.zeros(10), ValueError, "not an image"),
-        (np.zeros((1, 150, 150, 7), np.float32), ValueError, "not an image batch"),
-        ({"a": 1}, TypeError, "not an image"),
-        ([], ValueError, "empty"),
-        ("no/such/photo.png", FileNotFoundError, "not found"),
-        (np.full((150, 150, 3), np.nan, np.float32), ValueError, "NaN"),
-    ],
-)
-def test_non_image_input_raises_a_clear_error(small, bad, error, message):
-    with pytest.raises(error, match=message):
-        lh.get_activations(small, bad)
-
-
-# --- channel grids --------------------------------------------------------------------------
 
 
 def test_channel_grid_shape_and_ranges():
@@ -284,57 +141,36 @@ def test_plot_channel_grid_title_and_picture():
     plt.close("all")
 
 
-# --- statistics and tables --------------------------------------------------------------------
+@pytest.mark.usefixtures("slide_defaults")
+def test_plot_channel_grid_has_a_colorbar_and_marked_tiles():
+    fig = lh.plot_channel_grid(np.random.default_rng(2).random((30, 30, 16)), "x", cols=8)
+    (panel,) = figure_report(fig)["panels"]
+    assert panel["tiles"] == 16 and panel["colorbar"]
 
 
-def test_statistics_from_known_activations():
-    batch = np.ones((2, 4, 4, 4), np.float32)
-    batch[..., 0] = 0.0  # dead for every image
-    batch[0, ..., 1] = 0.0  # zero for one image only: not dead
-    batch[:, 0, 0, 2] = 0.0  # two zeros
-    (row,) = A.statistics_from_activations({"layer": batch}, {"layer": "ReLU"})
-    assert (row.height, row.width, row.channels, row.kind) == (4, 4, 4, "ReLU")
-    assert row.zero_fraction == pytest.approx((32 + 16 + 2) / 128)
-    assert row.dead_fraction == 0.25
-    assert row.live_zero_fraction == pytest.approx((16 + 2) / 96)
-    with pytest.raises(ValueError, match=r"\(N, H, W, C\)"):
-        A.statistics_from_activations({"dense": np.zeros((2, 5))})
+@pytest.mark.usefixtures("slide_defaults")
+def test_strongest_channels_put_constant_channels_last():
+    fmap = np.zeros((4, 4, 4), np.float32)
+    fmap[..., 0] = 9.0  # saturated everywhere: strongest mean, but no picture
+    fmap[0, 0, 1], fmap[1, 1, 2] = 1.0, 3.0
+    assert list(lh.strongest_channels(fmap, 4)) == [2, 1, 0, 3]
 
 
-def test_layer_statistics_of_the_cats_model(cats):
-    stats = lh.layer_statistics(cats)
-    assert [s.layer for s in stats] == lh.feature_map_layers(cats)
-    images = [lh.sample_image(n) for n in A.STATISTICS_IMAGES]
-    acts = lh.get_activations(cats, images)
-    for row in stats:
-        a = acts[row.layer]
-        assert a.shape[0] == 6
-        assert (row.height, row.width, row.channels) == a.shape[1:]
-        assert row.zero_fraction == pytest.approx(float(np.mean(a == 0)))
-        assert row.dead_fraction * row.channels == pytest.approx(
-            np.sum(np.all(a == 0, axis=(0, 1, 2)))
-        )
-        live = a[..., ~np.all(a == 0, axis=(0, 1, 2))]
-        assert row.live_zero_fraction == pytest.approx(float(np.mean(live == 0)))
-    sizes = [s.height * s.width for s in stats]
-    assert sizes == sorted(sizes, reverse=True)
-    convs = [s for s in stats if s.kind == "Conv2D"]
-    assert convs[0].zero_fraction < convs[-1].zero_fraction  # deeper is sparser here
-
-    table = lh.format_layer_statistics(stats)
-    lines = table.splitlines()
-    assert lines[0].split()[:3] == ["layer", "type", "H"]
-    assert len(lines) == 2 + len(stats)
-    assert lines[2].startswith("conv2d_0") and "254x254" in lines[2]
-    assert lines[0].endswith("zeros in live %")
-    fig = lh.plot_layer_statistics(stats, title="cats")
-    assert len(fig.axes) == 3
-    plt.close(fig)
-
-
-def test_layer_table_matches_the_slide(small):
-    table = lh.layer_table(small)
-    assert "conv2d_0 (Conv2D)" in table and "(None, 148, 148, 32)" in table
-    assert "(None, 7, 7, 128)" in table and "(None, 6272)" in table
-    assert "Total params: 3,453,121" in table
-    assert "Trainable params: 0" in table
+@pytest.mark.usefixtures("slide_defaults")
+def test_plot_layers_one_row_per_layer_with_channel_labels():
+    rng = np.random.default_rng(1)
+    acts = {"a": rng.random((1, 20, 20, 12)), "b": rng.random((1, 10, 10, 5))}
+    acts["b"][..., :2] = 0.0  # two silent channels
+    fig = lh.plot_layers(acts, channels=4, title="t")
+    report = figure_report(fig)
+    assert [p["tiles"] for p in report["panels"]] == [4, 4]
+    assert rule_violations(report) == []
+    titles = [ax.get_title("left") for ax in fig.axes if ax.get_title("left")]
+    assert titles[1].startswith("b: 10x10, 5 channels (2 all zero here)")
+    labels = [t.get_text() for t in fig.axes[1].get_xticklabels()]
+    assert len(labels) == 4 and all(label.startswith("#") for label in labels)
+    assert "#0" not in labels[:3] and "#1" not in labels[:3]  # silent channels come last
+    with pytest.raises(lh.UnknownNameError, match="computed"):
+        lh.plot_layers(acts, "c")
+    with pytest.raises(ValueError, match="positive"):
+        lh.plot_layers(acts, channels=0)

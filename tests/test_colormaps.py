@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 import lecture_helpers
-import lecture_helpers as lh
 from lecture_helpers.colormaps import HEAT, SEQUENTIAL, SIGNED, lightness, rgb_lightness
 
 matplotlib.use("Agg")
@@ -108,49 +107,3 @@ def test_lightness_refuses_what_it_cannot_measure():
         rgb_lightness(np.full((2, 2, 3), 255.0))
     assert rgb_lightness(np.array([[0.0, 0, 0], [1, 1, 1]])) == pytest.approx([0, 100])
     assert rgb_lightness(np.array([0.5, 0.5, 0.5])) == pytest.approx(53.39, abs=0.05)
-
-
-def _blob(shape=(7, 14), centre=(3, 3)) -> np.ndarray:
-    rows, cols = np.mgrid[: shape[0], : shape[1]]
-    return np.exp(-((rows - centre[0]) ** 2 + (cols - centre[1]) ** 2) / 8.0)
-
-
-def _grey_titles(fig) -> dict[str, tuple[int, int]]:
-    found = {}
-    for ax in fig.axes:
-        match = re.fullmatch(r"(\w+) in grey: L\* (\d+) hottest, (\d+) around", ax.get_title())
-        if match:
-            found[match[1]] = (int(match[2]), int(match[3]))
-    return found
-
-
-def test_in_grey_jets_hottest_cells_are_darker_than_around_them_and_infernos_lighter():
-    scene = lh.sample_image("cat_dog")
-    fig = lh.plot_colormaps(scene, _blob())
-    measured = _grey_titles(fig)
-    assert set(measured) == {HEAT, "jet"}
-    hottest, around = measured[HEAT]
-    assert hottest > around + 8, measured
-    hottest, around = measured["jet"]
-    assert hottest < around - 8, measured
-    grey = [np.asarray(ax.images[0].get_array()) for ax in fig.axes if "grey" in ax.get_title()]
-    assert not np.allclose(grey[0], grey[1], atol=1.0)  # the two maps draw different pictures
-    matplotlib.pyplot.close(fig)
-    with pytest.raises(ValueError, match="normalize it to"):
-        lh.plot_colormaps(scene, _blob() * 0.3)
-    with pytest.raises(ValueError, match="at least one colour map"):
-        lh.plot_colormaps(scene, _blob(), [])
-
-
-@pytest.mark.heavy
-def test_the_notebooks_grad_cam_map_reads_the_same_way(effnet):
-    """Notebook 4's comparison: the lecture's map of the scene, for the cat class."""
-    scene = lh.sample_image("cat_dog")
-    cat = max(range(281, 286), key=lambda i: effnet.class_scores(
-        effnet.preprocess([scene]))[0, i])
-    fig = lh.plot_colormaps(scene, lh.grad_cam(effnet, scene, cat))
-    measured = _grey_titles(fig)
-    assert measured[HEAT][0] > measured[HEAT][1] + 8, measured
-    assert measured["jet"][0] < measured["jet"][1] - 8, measured
-    matplotlib.pyplot.close(fig)
-

@@ -5,11 +5,11 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from keras import layers
 
 import lecture_helpers as lh
 from lecture_helpers import folding
-from lecture_helpers._quiet import tf
 from lecture_helpers.optimize.engine import cached_engines
 
 

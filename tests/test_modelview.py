@@ -255,3 +255,10 @@ def test_zoo_model_is_metadata_on_the_adapter(effnet):
     assert model_view.class_names[130] == "flamingo" and model_view.default_size == (224, 224)
     assert model_view.last_conv_layer() == "top_activation"
     assert effnet.logits_layer == "logits" and not effnet.binary
+
+
+@pytest.mark.heavy
+def test_unbuilt_sequential_gets_a_clear_error(effnet, cat):
+    unbuilt = keras.Sequential([effnet.model])
+    with pytest.raises(ValueError, match="never built|keras.Input"):
+        lh.grad_cam(unbuilt, cat, size=(224, 224))

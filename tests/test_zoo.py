@@ -159,16 +159,6 @@ def test_get_layer_lists_valid_names(catsdogs):
     assert isinstance(lh.get_layer(catsdogs.model, "conv2d_0"), keras.layers.Conv2D)
 
 
-def test_class_lookup():
-    assert lh.find_class("flamin") == [(130, "flamingo")]
-    assert lh.class_index("flamingo") == 130
-    assert lh.class_index(967) == 967
-    with pytest.raises(KeyError, match="flamingo"):
-        lh.class_index("flamingoo")
-    with pytest.raises(IndexError, match="0 to 999"):
-        lh.class_index(1000)
-
-
 def test_forward_and_class_scores_are_compiled_once_for_any_batch(effnet, catsdogs):
     images = np.stack([lh.sample_image(n, size=224) for n in ("cat", "dog", "coffee")])
     x = images.astype(np.float32)

@@ -27,7 +27,7 @@ from ._activation_model import (
     _observe_activation_model,
 )
 from ._channel_grid import _channel_grid_cases, _compare_channel_grid, _explain_channel_grid
-from ._channels_common import _small_convnet as _small_convnet  # tests/test_caches.py reads it
+from ._channels_common import _small_convnet as _small_convnet  # tests/test_init.py reads it
 from ._core import Exercise
 from ._prepare_image_for_display import (
     _compare_display,

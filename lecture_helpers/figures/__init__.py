@@ -6,7 +6,7 @@ each colour-mapped image has a colorbar, texts that overlap or are cut off, and 
 panels. :func:`rule_violations` checks a report against
 :data:`SLIDE_RULES`. In a notebook, :func:`lecture_helpers.setup_notebook` attaches the
 report to every figure it shows (output metadata ``lecture_helpers/figure``), so the
-committed notebooks can be checked figure by figure (``tests/test_figure_rules.py``).
+committed notebooks can be checked figure by figure (``tests/product/test_figure_rules.py``).
 
 Layout, one job per module: :mod:`.rules` (:data:`SLIDE_RULES`, :func:`figure_report`,
 :func:`rule_violations`, the panels and the marks a helper puts on its axes), :mod:`.texts`

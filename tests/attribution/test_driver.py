@@ -55,19 +55,3 @@ def test_bad_requests_name_the_fix(spatial, photo):
         lh.explain(spatial, photo, 0, "features", method="vanilla")
     with pytest.raises(ValueError, match="2 images and 3 classes"):
         lh.explain(spatial, np.stack([photo, photo]), [0, 1, 2])
-
-
-def test_smoothgrad_wraps_any_gradient_method(spatial, photo):
-    guided = lh.explain(spatial, photo, 0, method="smoothgrad", of="guided_backprop", samples=2)
-    vanilla = lh.explain(spatial, photo, 0, method="smoothgrad", samples=2)
-    assert guided.details["of"] == "guided_backprop" and vanilla.details["of"] == "vanilla"
-    assert not np.allclose(guided.maps, vanilla.maps)
-    with pytest.raises(ValueError, match="Score-CAM has none"):
-        lh.explain(spatial, photo, 0, method="smoothgrad", of="score_cam")
-
-
-def test_smoothgrad_with_no_noise_is_the_wrapped_method(spatial, photo):
-    smooth = lh.explain(spatial, photo, 0, method="smoothgrad", noise=0.0, samples=3,
-                        magnitude=False)
-    plain = lh.explain(spatial, photo, 0, method="vanilla")
-    np.testing.assert_allclose(smooth.attributions, plain.attributions, rtol=1e-5, atol=1e-9)

@@ -41,7 +41,7 @@ import numpy as np
 MODES = ("forward", "ascent")
 
 # The bounds, and what each still catches, are in the module docstring and in the
-# closing note of the regression-test issue; tests/test_nbcheck.py measures both sides.
+# closing note of the regression-test issue; tests/product/test_nbcheck.py measures both sides.
 FORWARD_MIN_SSIM = 0.98
 FORWARD_MAX_MEAN_DIFFERENCE = 1.0
 # 24 px at the notebooks' 100 dpi: about a quarter inch, as 16 px was at 72 dpi. A chaotic
