@@ -280,6 +280,7 @@ MODULE_MARKERS = {
     "test_grid_artifacts": "heavy",
     "test_modelfile": "heavy",
     "test_zoo": "heavy",
+    "test_zoo_model": "heavy",
     "widgets/test_class_visualizer": "heavy",
     "widgets/test_gradcam_explorer": "heavy",
     "widgets/test_saliency_explorer": "heavy",

@@ -23,6 +23,8 @@ from lecture_helpers import cam
 from lecture_helpers import grid_artifacts as ga
 from lecture_helpers.attribution import guided_backprop as guided_module
 
+from .conftest import guided_by_hand, pixel_gradient
+
 
 def test_guided_backprop_by_hand(tiny):
     """d logit_0 / dx through guided ReLUs: only paths with an active unit AND a positive
@@ -241,3 +243,10 @@ def test_control_the_checkerboard_needs_a_stride_2_convolution(scene, seed):
         if head == "flatten":
             v = lh.saliency(strided, image, 0, method="vanilla", verbose=False)
             assert ga.checkerboard_score(v.attributions[0]) < 2.0
+
+
+def test_guided_backprop_gates_the_relu_both_ways(spatial, photo):
+    expected = guided_by_hand(spatial, photo, 2)
+    assert np.abs(expected - pixel_gradient(spatial, photo[None], 2)[0]).max() > 1e-3
+    result = lh.explain(spatial, photo, 2, method="guided_backprop")
+    np.testing.assert_allclose(result.attributions[0], expected, rtol=1e-4, atol=1e-9)

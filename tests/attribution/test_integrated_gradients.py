@@ -8,6 +8,8 @@ import pytest
 
 import lecture_helpers as lh
 
+from .conftest import pixel_gradient
+
 
 def test_integrated_gradients_completeness_with_black_baseline(model, coffee):
     result = lh.saliency(model, coffee, 967, "integrated_gradients")
@@ -36,3 +38,17 @@ def test_integrated_gradients_baselines(model, coffee):
         lh.saliency(model, coffee, 967, "integrated_gradients", baseline=np.zeros((10, 10, 3)))
     with pytest.raises(ValueError, match="unknown baseline"):
         lh.saliency(model, coffee, 967, "integrated_gradients", baseline="purple")
+
+
+def test_integrated_gradients_is_the_path_integral(spatial, photo):
+    """(x - x') times the mean gradient at 512 evenly spaced points from black: the
+    attributions add up to f(x) - f(black), as the paper's completeness says."""
+    alphas = (np.arange(512) + 0.5) / 512
+    path = alphas[:, None, None, None] * photo[None]
+    expected = photo * pixel_gradient(spatial, path.astype(np.float32), 1).mean(axis=0)
+    result = lh.explain(spatial, photo, 1, method="integrated_gradients", steps=512,
+                        path_exponent=1.0)
+    np.testing.assert_allclose(result.attributions[0], expected, rtol=1e-3, atol=1e-6)
+    scores = spatial(np.stack([photo, np.zeros_like(photo)])).numpy()[:, 1]
+    difference = scores[0] - scores[1]
+    assert abs(result.attributions[0].sum() - difference) <= 1e-2 * abs(difference)

@@ -10,6 +10,8 @@ import pytest
 import lecture_helpers as lh
 from tests.tolerances import SAME_VALUE
 
+from .conftest import softmax
+
 
 @pytest.mark.heavy
 def test_occlusion_finds_the_region_that_matters():
@@ -40,3 +42,20 @@ def test_occlusion_on_the_logit_and_a_bad_score_name(gap_model, noise_photo):
     assert np.corrcoef(logit.ravel(), probability.ravel())[0, 1] > 0.5
     with pytest.raises(lh.UnknownNameError, match="'probability' or 'logit'"):
         lh.occlusion_sensitivity(gap_model, noise_photo, 1, score="softmax")
+
+
+def test_occlusion_is_the_mean_drop_under_the_patches(spatial, photo):
+    """Zeiler and Fergus: a grey 4-px patch every 2 px; a pixel's value is the mean drop of
+    p_c over the patches that cover it, ReLU, / max."""
+    base = softmax(spatial(photo[None]).numpy())[0, 1]
+    total, count = np.zeros((8, 8)), np.zeros((8, 8))
+    for top in (0, 2, 4):
+        for left in (0, 2, 4):
+            hidden = photo.copy()
+            hidden[top:top + 4, left:left + 4] = 127.5
+            drop = base - softmax(spatial(hidden[None]).numpy())[0, 1]
+            total[top:top + 4, left:left + 4] += drop
+            count[top:top + 4, left:left + 4] += 1
+    mean = np.maximum(total / np.maximum(count, 1), 0)
+    result = lh.explain(spatial, photo, 1, method="occlusion", patch=4, stride=2)
+    np.testing.assert_allclose(result.maps[0], mean / mean.max(), rtol=1e-4, atol=1e-5)

@@ -12,6 +12,8 @@ from tests.conftest import SCENE_SIZE
 from tests.conftest import left_fraction as _left_fraction
 from tests.tolerances import SAME_VALUE
 
+from .conftest import features_and_gradients, softmax
+
 
 def test_score_cam_is_class_discriminative_too(effnet, scene, scene_classes):
     cat_map, dog_map = lh.score_cam(
@@ -37,3 +39,18 @@ def test_score_cam_chunks_do_not_change_the_result(tiny):
         weights.append(tiny(x * mask[None, ..., None]).numpy()[0, 0])
     expected = cam.normalize_heatmap((activations * np.array(weights)).sum(-1))
     np.testing.assert_allclose(one, expected, atol=1e-5)
+
+
+def test_score_cam_is_the_papers_formula(spatial, photo):
+    """Each channel k, min-max scaled, masks the image; its weight is p_c(x * M_k)."""
+    a, _ = features_and_gradients(spatial, photo, 2)
+    maps = np.zeros(a.shape[1:3])
+    for k in range(a.shape[-1]):
+        channel = a[0, :, :, k]
+        span = channel.max() - channel.min()
+        mask = (channel - channel.min()) / span if span > 0 else np.zeros_like(channel)
+        weight = softmax(spatial(photo[None] * mask[None, :, :, None]).numpy())[0, 2]
+        maps += weight * channel
+    expected = np.maximum(maps, 0) / np.maximum(maps, 0).max()
+    result = lh.explain(spatial, photo, 2, "features", method="score_cam", channels=None)
+    np.testing.assert_allclose(result.maps[0], expected, rtol=1e-4, atol=1e-5)

@@ -8,6 +8,8 @@ import pytest
 
 import lecture_helpers as lh
 
+from .conftest import pixel_gradient
+
 
 @pytest.mark.heavy
 def test_smoothgrad_batching_does_not_change_the_result(model, coffee):
@@ -50,3 +52,12 @@ def test_smoothgrad_with_no_noise_is_the_wrapped_method(spatial, photo):
                         magnitude=False)
     plain = lh.explain(spatial, photo, 0, method="vanilla")
     np.testing.assert_allclose(smooth.attributions, plain.attributions, rtol=1e-5, atol=1e-9)
+
+
+def test_smoothgrad_is_the_mean_squared_gradient_over_noisy_copies(spatial, photo):
+    sigma = 0.2 * 255
+    noisy = photo[None] + np.random.default_rng(3).normal(0, sigma, (5, *photo.shape))
+    mean = (pixel_gradient(spatial, noisy.astype(np.float32), 0) ** 2).mean(axis=0)
+    result = lh.explain(spatial, photo, 0, method="smoothgrad", samples=5, seed=3)
+    np.testing.assert_allclose(result.attributions[0], mean, rtol=1e-4, atol=1e-12)
+    np.testing.assert_allclose(result.maps[0], mean.max(axis=-1), rtol=1e-4, atol=1e-12)
