@@ -23,6 +23,7 @@ to pixels; the class score is the logit, found by the model's view (``modelview.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -132,13 +133,11 @@ def saliency(
     _, x = _fit(model, image, size, verbose)
     if batch_size is not None:
         _check_positive(batch_size=batch_size)
-    options: dict[str, Any] = {
-        "vanilla": {},
-        "smoothgrad": dict(samples=samples, noise=noise, magnitude=magnitude, seed=seed),
-        "integrated_gradients": dict(steps=steps, baseline=baseline,
-                                     path_exponent=path_exponent),
-    }[method]
-    return explain(model, x, class_index, method=method, batch_size=batch_size, **options)
+    given = dict(samples=samples, noise=noise, magnitude=magnitude, seed=seed, steps=steps,
+                 baseline=baseline, path_exponent=path_exponent, batch_size=batch_size)
+    accepted = inspect.signature(_REGISTRY[method].compute).parameters
+    options = {name: value for name, value in given.items() if name in accepted}
+    return explain(model, x, class_index, method=method, **options)
 
 
 def _check_positive(**values: int) -> None:

@@ -67,7 +67,7 @@ class SaliencyExplorer(TopClassMenu, widgets.VBox):
         self.image_dropdown = widgets.Dropdown(options=names, value=names[0], description="image")
         self.class_dropdown = widgets.Dropdown(description="class")
         self.method_dropdown = widgets.Dropdown(
-            options=[(METHOD_TITLES[m], m) for m in METHODS], value="vanilla",
+            options=[(METHOD_TITLES[m], m) for m in METHODS], value=METHODS[0],
             description="method",
         )
         self.view = DescribedImage(
