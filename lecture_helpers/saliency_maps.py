@@ -15,7 +15,7 @@ computed with one backward pass.  Two refinements of the same idea:
 
 Every helper takes any Keras classifier whose input is float RGB in [0, 255] with its
 normalization inside the model (every zoo model is), so these are gradients with respect
-to pixels; the class score is the logit, found by the model's view (``modelview.py``).
+to pixels; the class score is the logit, found by the model's view (``lecture_helpers.modelview``).
 :func:`saliency` is a one-image convenience over :func:`lecture_helpers.attribution.explain`
 (each method is a module there); here too: fitting an image to the model, the
 :class:`SaliencyMap` (the name of an Attribution of one image), and the figures.
