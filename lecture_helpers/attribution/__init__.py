@@ -10,6 +10,6 @@ from __future__ import annotations
 
 from .base import Attribution, Inputs, Maps, Method
 from .driver import explain
-from .registry import METHODS, get_method, titles
+from .registry import METHODS, get_method
 
-__all__ = ["METHODS", "Attribution", "Inputs", "Maps", "Method", "explain", "get_method", "titles"]
+__all__ = ["METHODS", "Attribution", "Inputs", "Maps", "Method", "explain", "get_method"]

@@ -178,10 +178,6 @@ class Inputs:
         self._resolve()
         return self._scores
 
-    def set_classes(self, classes: np.ndarray, scores: np.ndarray) -> None:
-        """Record the classes and scores a method's own pass resolved."""
-        self._record(scores, classes)
-
 
 @dataclass(frozen=True)
 class Attribution:

@@ -1,11 +1,11 @@
 """The compiled functions every attribution method shares, built once per model.
 
-All of them live in the model's view (``lecture_helpers.modelview``), so ``lh.clear_caches()`` frees them:
-the feature-map gradients of a layer (:class:`CamEngine`: one forward pass, one backward pass
-from the class score to the layer only), the pixel gradients (:func:`pixel_gradient_function`),
-and the class scores or probabilities of a batch (:func:`score_function`).  A class of -1
-stands for "the top class of that image" and is resolved inside the compiled function, so no
-extra forward pass is spent on it.
+All of them live in the model's view (``lecture_helpers.modelview``), so
+``lh.clear_caches()`` frees them: the feature-map gradients of a layer (:class:`CamEngine`:
+one forward pass, one backward pass from the class score to the layer only), the pixel
+gradients (:func:`pixel_gradient_function`), and the class scores or probabilities of a
+batch (:func:`score_function`).  A class of -1 stands for "the top class of that image" and
+is resolved inside the compiled function, so no extra forward pass is spent on it.
 """
 
 from __future__ import annotations

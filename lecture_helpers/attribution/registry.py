@@ -42,8 +42,3 @@ def get_method(name: str) -> Method:
         f"unknown method {name!r}; choose one of: {', '.join(METHODS)} "
         "(or their titles, such as 'Grad-CAM')"
     )
-
-
-def titles(ids: tuple[str, ...] | list[str] | None = None) -> dict[str, str]:
-    """{id: title} of ``ids`` (default: every method)."""
-    return {i: get_method(i).title for i in (METHODS if ids is None else ids)}
