@@ -103,7 +103,9 @@ class Inputs:
         """The index in ``batch`` of row ``row``'s image."""
         return 0 if len(self.batch) == 1 else row
 
-    def _record(self, scores: np.ndarray, classes: np.ndarray) -> None:
+    def record(self, scores: np.ndarray, classes: np.ndarray) -> None:
+        """Keep each row's class and class score as a method's own pass measured them, so that
+        the result needs no extra forward pass for them."""
         self._classes, self._scores = np.asarray(classes, np.int64), np.asarray(scores, np.float32)
 
     @cached_property
@@ -111,7 +113,7 @@ class Inputs:
         engine = cam_engine(self.model, self.layer)
         a, g, scores, chosen = (t.numpy() for t in engine.gradients(
             tf.constant(self.x), tf.constant(self.requested)))
-        self._record(scores[np.arange(len(chosen)), chosen], chosen)
+        self.record(scores[np.arange(len(chosen)), chosen], chosen)
         return a, g
 
     def feature_gradients(self) -> tuple[np.ndarray, np.ndarray]:
@@ -125,7 +127,7 @@ class Inputs:
         )
         rows = [self.source(r) for r in range(len(self.x))]
         chosen = np.where(self.requested < 0, probabilities[rows].argmax(axis=-1), self.requested)
-        self._record(scores[rows, chosen], chosen)
+        self.record(scores[rows, chosen], chosen)
         return a, probabilities
 
     def features(self) -> tuple[np.ndarray, np.ndarray]:
@@ -156,6 +158,18 @@ class Inputs:
         return np.concatenate(scores).astype(np.float64), (
             np.concatenate(grads) if weights is None else total)
 
+    def row_gradients(self, batch_size: int) -> np.ndarray:
+        """d f_c / d pixels of every row, (N, H, W, C), ``batch_size`` rows at a time; each
+        row's class (its top class where -1) and score are recorded from the same passes."""
+        function = pixel_gradient_function(self.model)
+        parts = [[t.numpy() for t in function(
+            tf.constant(self.x[start : start + batch_size]),
+            tf.constant(self.requested[start : start + batch_size]))]
+            for start in range(0, len(self.x), batch_size)]
+        scores, grads, chosen = (np.concatenate(part) for part in zip(*parts, strict=True))
+        self.record(scores, chosen)
+        return grads
+
     def score_function(self, score: str = "probability") -> Callable[[Any], Any]:
         """The compiled x → (n, C) probabilities (``"probability"``) or logits (``"logit"``)."""
         return score_function(self.model, score)
@@ -164,7 +178,7 @@ class Inputs:
         if self._classes is None:  # no method's pass has resolved them: one forward pass
             scores = self.view.run("scores", self.x)
             chosen = np.where(self.requested < 0, scores.argmax(axis=-1), self.requested)
-            self._record(scores[np.arange(len(chosen)), chosen], chosen)
+            self.record(scores[np.arange(len(chosen)), chosen], chosen)
 
     @property
     def classes(self) -> np.ndarray:

@@ -121,7 +121,7 @@ def _guided_gradient_function(model: ZooModel | keras.Model) -> Callable:
                 tape.watch(x)
                 scores = sub(x, training=False)
                 selected = selected_scores(scores, classes)
-            return tape.gradient(selected, x), chosen_classes(scores, classes)
+            return tape.gradient(selected, x), selected, chosen_classes(scores, classes)
 
         return tf.function(
             gradient,
@@ -140,7 +140,10 @@ def pixel_attribution(inputs: Inputs, images: np.ndarray, classes: np.ndarray) -
 def compute(inputs: Inputs) -> Maps:
     """One forward and one backward pass through the guided clone; the map is the largest
     |value| over colour channels."""
-    grads = pixel_attribution(inputs, inputs.x, inputs.requested)
+    gradient = _guided_gradient_function(inputs.model)
+    grads, scores, chosen = (t.numpy() for t in gradient(
+        tf.constant(inputs.x), tf.constant(inputs.requested)))
+    inputs.record(scores, chosen)  # the clone's forward pass is the model's
     return Maps(np.abs(grads).max(axis=-1), attributions=grads)
 
 

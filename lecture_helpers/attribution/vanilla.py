@@ -20,7 +20,7 @@ def compute(inputs: Inputs, *, batch_size: int | None = None) -> Maps:
     """``batch_size`` images per backward pass (default: 4 of 224 x 224 px)."""
     x = inputs.x
     batch_size = batch_size or default_batch_size(x.shape[1] * x.shape[2])
-    _, grads = inputs.pixel_gradients(x, inputs.classes, batch_size)
+    grads = inputs.row_gradients(batch_size)
     return Maps(np.abs(grads).max(axis=-1), attributions=grads.astype(np.float32))
 
 
